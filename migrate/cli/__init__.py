@@ -1,0 +1,42 @@
+"""The command line: a thin typer app over the library. Only migrate.cli.* imports typer or rich."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="migrate",
+    help="Migrate Jira permission schemes from BROWSE_PROJECTS to VIEW_PROJECTS + VIEW_ISSUES, safely.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Each module adds its commands through register(app); the order here is the order in --help.
+_COMMAND_MODULES = ("doctor", "plan", "apply", "sites", "report", "codemod", "sandbox")
+
+for _name in _COMMAND_MODULES:
+    try:
+        _mod = importlib.import_module(f"migrate.cli.{_name}")
+    except ModuleNotFoundError as e:  # TEMPORARY while parts are being built; removed before release
+        if e.name != f"migrate.cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+) -> None:
+    if version:
+        from migrate import __version__
+
+        typer.echo(f"migrate {__version__}")
+        raise typer.Exit(0)
+
+
+def main() -> None:
+    app()

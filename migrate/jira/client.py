@@ -1,0 +1,448 @@
+"""JiraClient: one per site, over a requests.Session.
+
+Endpoints follow ../shared/jira-api (Cloud /rest/api/3, Data Center /rest/api/2). There is deliberately
+no method that PUTs a grant list: a PUT with `permissions` overwrites every grant of a scheme.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import threading
+import time
+from collections import Counter
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from migrate import __version__
+from migrate.credentials import Credentials
+from migrate.errors import (
+    AmbiguousWriteError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    InvalidResponseError,
+    JiraError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+from migrate.jira.retry import RetryPolicy, server_wait
+from migrate.model import (
+    Grant,
+    Holder,
+    PermissionInfo,
+    Project,
+    Scheme,
+    SiteInfo,
+    parse_permissions,
+)
+from migrate.redact import redact
+
+log = logging.getLogger("migrate.jira")
+
+SCHEME_EXPAND = "permissions,user,group,projectRole,field"
+WRITE_SCOPE = "manage:jira-configuration"
+READ_SCOPE = "read:jira-work"
+ADMIN_PERMISSION = "Administer Jira"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def normalise_site_url(url: str) -> str:
+    """Lower-case scheme/host, no trailing slash, no query. https required except for loopback."""
+    if not url or not isinstance(url, str):
+        raise ConfigError("no Jira site URL given", hint="pass --site URL or export JIRA_URL")
+    raw = url.strip()
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise ConfigError(f"not a site URL: {redact(url)!r}")
+    if parts.username or parts.password:
+        raise ConfigError("put credentials in JIRA_EMAIL / JIRA_API_TOKEN, not in the site URL")
+    if scheme not in ("https", "http"):
+        raise ConfigError(f"unsupported URL scheme {scheme!r}; use https://")
+    if scheme == "http" and not _is_loopback(host):
+        raise ConfigError(
+            f"refusing plain http for {host}: credentials would travel unencrypted",
+            hint="use https:// (plain http is only allowed for loopback addresses such as the local sandbox)",
+        )
+    netloc = host if ":" not in host else f"[{host}]"
+    if parts.port:
+        netloc += f":{parts.port}"
+    path = parts.path.rstrip("/")
+    for suffix in ("/rest/api/3", "/rest/api/2"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+    return urlunsplit((scheme, netloc, path, "", ""))
+
+
+def _error_lists(body: Any) -> tuple[tuple[str, ...], dict[str, str]]:
+    if not isinstance(body, dict):
+        return (), {}
+    msgs = body.get("errorMessages")
+    errs = body.get("errors")
+    messages = tuple(str(m) for m in msgs) if isinstance(msgs, list) else ()
+    fields = {str(k): str(v) for k, v in errs.items()} if isinstance(errs, dict) else {}
+    if not messages and isinstance(body.get("message"), str):
+        messages = (body["message"],)
+    return messages, fields
+
+
+def _describe(messages: Iterable[str], fields: Mapping[str, str]) -> str:
+    parts = list(messages) + [f"{k}: {v}" for k, v in fields.items()]
+    return "; ".join(parts)
+
+
+class JiraClient:
+    """A Jira site. `flavour` is "cloud" (/rest/api/3), "dc" (/rest/api/2) or "auto" (ask serverInfo)."""
+
+    def __init__(
+        self,
+        url: str,
+        credentials: Credentials,
+        *,
+        flavour: str = "auto",
+        timeout: tuple[float, float] = (5.0, 60.0),
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        pool_size: int = 16,
+    ):
+        if flavour not in ("auto", "cloud", "dc"):
+            raise ConfigError(f"unknown flavour {flavour!r}; use cloud, dc or auto")
+        self.url = normalise_site_url(url)
+        self.credentials = credentials
+        self.flavour = flavour
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._session = session or requests.Session()
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers.update(
+            {"Accept": "application/json", "User-Agent": f"migrate/{__version__} (+permission-scheme migration)"}
+        )
+        self._session.trust_env = True
+        self._auth_header = self._make_auth_header(credentials)
+        self._api = {"cloud": "3", "dc": "2"}.get(flavour)
+        self._server_info: dict | None = None
+        self._lock = threading.Lock()
+        self.stats: Counter = Counter()
+
+    def __repr__(self) -> str:
+        return f"JiraClient(url={self.url!r}, auth={self.credentials.kind})"
+
+    @staticmethod
+    def _make_auth_header(c: Credentials) -> str:
+        import base64
+
+        if c.bearer is not None:
+            return f"Bearer {c.bearer.reveal()}"
+        if c.token is not None and c.email:
+            return "Basic " + base64.b64encode(f"{c.email}:{c.token.reveal()}".encode()).decode()
+        raise ConfigError("credentials need an email and API token, or a bearer token")
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def api_version(self) -> str:
+        if self._api is None:
+            self.server_info()
+        return self._api or "3"
+
+    def _path(self, rel: str) -> str:
+        return f"/rest/api/{self.api_version}{rel}"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> "JiraClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def request_count(self) -> int:
+        return sum(v for k, v in self.stats.items() if k.startswith("http:"))
+
+    def _send_once(
+        self, method: str, path: str, *, params: Any = None, body: Any = None, raw_json: bool = True
+    ) -> Any:
+        url = self.url + path
+        headers = {"Authorization": self._auth_header}
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body)
+        with self._lock:
+            self.stats[f"http:{method}"] += 1
+        started = time.monotonic()
+        try:
+            resp = self._session.request(
+                method, url, params=params, data=data, headers=headers, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.exceptions.ConnectTimeout as e:
+            raise self._transport(method, path, "timed out connecting", e, before_send=True) from None
+        except requests.exceptions.ReadTimeout as e:
+            raise self._transport(method, path, f"no answer within {self.timeout[1]:g}s", e) from None
+        except requests.exceptions.SSLError as e:
+            raise self._transport(method, path, "TLS verification failed", e, before_send=True) from None
+        except requests.exceptions.ConnectionError as e:
+            text = str(e)
+            refused = "Connection refused" in text or "NewConnectionError" in text or "Name or service" in text
+            what = "could not connect" if refused else "connection dropped"
+            raise self._transport(method, path, what, e, before_send=refused) from None
+        except requests.exceptions.RequestException as e:
+            raise self._transport(method, path, type(e).__name__, e) from None
+        log.debug("%s %s -> %s in %.0f ms", method, path, resp.status_code, (time.monotonic() - started) * 1000)
+        with self._lock:
+            self.stats[f"status:{resp.status_code}"] += 1
+        return self._handle(method, path, resp)
+
+    def _transport(self, method: str, path: str, what: str, e: Exception, *, before_send: bool = False) -> JiraError:
+        err_cls = AmbiguousWriteError if (method == "POST" and not before_send) else TransportError
+        msg = f"{method} {path}: {what} ({self.url})"
+        if err_cls is AmbiguousWriteError:
+            msg += "; the write may or may not have landed"
+        err = err_cls(msg, method=method, path=path)
+        err.before_send = before_send  # type: ignore[attr-defined]
+        err.cause_name = type(e).__name__  # type: ignore[attr-defined]
+        return err
+
+    def _handle(self, method: str, path: str, resp: requests.Response) -> Any:
+        status = resp.status_code
+        ctype = resp.headers.get("Content-Type", "")
+        body: Any = None
+        text = resp.text if resp.content else ""
+        if text:
+            try:
+                body = json.loads(text)
+            except ValueError:
+                body = None
+        if 200 <= status < 300:
+            if status == 204 or not text:
+                return None
+            if body is None:
+                snippet = redact(" ".join(text.split())[:120])
+                raise InvalidResponseError(
+                    f"{method} {path}: expected JSON but got {ctype or 'no content type'} (HTTP {status}): {snippet!r}",
+                    status=status,
+                    method=method,
+                    path=path,
+                    hint="is a proxy, VPN or login page in front of Jira? check the site URL",
+                )
+            return body
+        messages, fields = _error_lists(body)
+        detail = _describe(messages, fields)
+        if body is None and text:
+            detail = f"non-JSON {ctype or 'body'}: {redact(' '.join(text.split())[:120])!r}"
+        wait = server_wait(resp.headers)
+        common = dict(status=status, method=method, path=path, error_messages=messages, field_errors=fields)
+        where = f"{method} {path}"
+        if status == 401:
+            raise AuthenticationError(
+                f"Jira rejected the credentials (401) at {self.url}",
+                hint=(
+                    "check JIRA_EMAIL and JIRA_API_TOKEN (API tokens expire after at most a year); "
+                    "a scoped API token only works through https://api.atlassian.com/ex/jira/<cloudId>, not the site URL"
+                ),
+                **common,
+            )
+        if status == 403:
+            write = method in ("POST", "PUT", "DELETE") and not path.endswith(("/permissions/check", "/permissions/project"))
+            needs = WRITE_SCOPE if (write or path.endswith("/permissions")) else READ_SCOPE
+            raise PermissionDeniedError(
+                f"Jira refused {where} (403)" + (f": {detail}" if detail else ""),
+                hint=(
+                    f"this needs the global permission '{ADMIN_PERMISSION}' and, for OAuth or scoped tokens, "
+                    f"the scope {needs}"
+                ),
+                **common,
+            )
+        if status == 404:
+            raise NotFoundError(
+                f"{where}: not found (404)" + (f": {detail}" if detail else ""),
+                hint="in Jira a 404 can also mean the account may not see it",
+                **common,
+            )
+        if status == 429:
+            reason = resp.headers.get("RateLimit-Reason", "")
+            raise RateLimitedError(
+                f"{where}: rate limited (429{', ' + reason if reason else ''})",
+                retry_after=wait,
+                hint="the tool waits as Jira asks; lower --concurrency if this persists",
+                **common,
+            )
+        if status >= 500:
+            raise ServerError(f"{where}: Jira server error {status}" + (f": {detail}" if detail else ""), retry_after=wait, **common)
+        if status == 400:
+            raise BadRequestError(f"{where}: Jira rejected the request (400)" + (f": {detail}" if detail else ""), **common)
+        raise JiraError(f"{where}: unexpected HTTP {status}" + (f": {detail}" if detail else ""), **common)
+
+    def request(self, method: str, rel: str, *, params: Any = None, body: Any = None) -> Any:
+        path = self._path(rel)
+        return self.retry.call(method, lambda: self._send_once(method, path, params=params, body=body))
+
+    # ------------------------------------------------------------------ endpoints
+
+    def server_info(self) -> dict:
+        """GET serverInfo; with flavour=auto this also picks the API version (404 on /3 means Data Center)."""
+        if self._server_info is not None:
+            return self._server_info
+        if self._api is None:
+            try:
+                info = self.retry.call("GET", lambda: self._send_once("GET", "/rest/api/3/serverInfo"))
+                self._api = "3"
+            except NotFoundError:
+                info = self.retry.call("GET", lambda: self._send_once("GET", "/rest/api/2/serverInfo"))
+                self._api = "2"
+            if isinstance(info, dict) and self._api == "3" and info.get("deploymentType") not in (None, "Cloud"):
+                self._api = "2"  # Server/DC also answer /3 on some versions; their grants follow the v2 shape
+        else:
+            info = self.request("GET", "/serverInfo")
+        if not isinstance(info, dict):
+            raise InvalidResponseError("serverInfo did not return a JSON object", path=self._path("/serverInfo"))
+        self._server_info = info
+        return info
+
+    def site_info(self) -> SiteInfo:
+        info = self.server_info()
+        perms = self.all_permissions()
+        return SiteInfo(
+            url=self.url,
+            base_url=str(info.get("baseUrl") or self.url).rstrip("/"),
+            deployment_type=str(info.get("deploymentType") or ("Cloud" if self.api_version == "3" else "Server")),
+            version=str(info.get("version", "")),
+            server_title=str(info.get("serverTitle", "")),
+            api_version=self.api_version,
+            permissions=perms,
+        )
+
+    def myself(self) -> dict:
+        me = self.request("GET", "/myself")
+        if not isinstance(me, dict):
+            raise InvalidResponseError("GET /myself did not return a JSON object")
+        return me
+
+    def all_permissions(self) -> dict[str, PermissionInfo]:
+        return parse_permissions(self.request("GET", "/permissions"))
+
+    def my_permissions(
+        self, keys: Iterable[str], *, project_key: str | None = None, issue_key: str | None = None
+    ) -> dict[str, bool]:
+        keys = list(keys)
+        params: dict[str, str] = {"permissions": ",".join(keys)}
+        if project_key:
+            params["projectKey"] = project_key
+        if issue_key:
+            params["issueKey"] = issue_key
+        data = self.request("GET", "/mypermissions", params=params)
+        perms = parse_permissions(data)
+        raw = data["permissions"]
+        return {k: bool(isinstance(raw.get(k), dict) and raw[k].get("havePermission")) for k in keys if k in perms}
+
+    def is_admin(self) -> bool:
+        return self.my_permissions(["ADMINISTER"]).get("ADMINISTER", False)
+
+    def list_schemes(self) -> list[Scheme]:
+        """Every scheme with every grant, in one request (the endpoint is not paginated)."""
+        data = self.request("GET", "/permissionscheme", params={"expand": SCHEME_EXPAND})
+        if not isinstance(data, dict) or not isinstance(data.get("permissionSchemes"), list):
+            raise InvalidResponseError("GET /permissionscheme did not return {permissionSchemes: [...]}")
+        return [Scheme.from_json(s) for s in data["permissionSchemes"]]
+
+    def get_scheme(self, scheme_id: int) -> Scheme:
+        return Scheme.from_json(self.request("GET", f"/permissionscheme/{int(scheme_id)}", params={"expand": SCHEME_EXPAND}))
+
+    def create_grant(self, scheme_id: int, permission: str, holder: Holder) -> Grant:
+        """POST one grant. Raises AmbiguousWriteError when the outcome is unknown (never resent blindly),
+        BadRequestError on 400 (which includes "the same grant is already present")."""
+        body = {"permission": permission, "holder": holder.to_request()}
+        path = f"/permissionscheme/{int(scheme_id)}/permission"
+        try:
+            data = self.request("POST", path, body=body)
+        except ServerError as e:
+            raise AmbiguousWriteError(
+                f"POST {self._path(path)}: server error {e.status}; the grant may or may not have been created",
+                status=e.status,
+                method="POST",
+                path=e.path,
+                error_messages=e.error_messages,
+            ) from None
+        return Grant.from_json(data)
+
+    def delete_grant(self, scheme_id: int, grant_id: int) -> bool:
+        """DELETE one grant. Returns False when Jira says the grant does not exist (a 400, not a 404)."""
+        try:
+            self.request("DELETE", f"/permissionscheme/{int(scheme_id)}/permission/{int(grant_id)}")
+        except BadRequestError:
+            return False
+        return True
+
+    def search_projects(self, *, statuses: Iterable[str] = ("live", "archived")) -> list[Project]:
+        """Every project the caller can see (run as an admin to see all), following pagination."""
+        out: list[Project] = []
+        start = 0
+        status = ",".join(statuses) if self.api_version == "3" else None
+        while True:
+            params: dict[str, Any] = {"startAt": start, "maxResults": 100}
+            if status:
+                params["status"] = status
+            try:
+                page = self.request("GET", "/project/search", params=params)
+            except NotFoundError:
+                break  # Jira answers 404 when nothing matches
+            if not isinstance(page, dict) or not isinstance(page.get("values"), list):
+                raise InvalidResponseError("GET /project/search did not return a page of projects")
+            values = page["values"]
+            out.extend(Project.from_json(p) for p in values)
+            if page.get("isLast", True) or not values:
+                break
+            start += len(values)
+        return out
+
+    def project_scheme_id(self, project_key_or_id: str | int) -> int:
+        data = self.request("GET", f"/project/{project_key_or_id}/permissionscheme")
+        if not isinstance(data, dict) or "id" not in data:
+            raise InvalidResponseError(f"GET /project/{project_key_or_id}/permissionscheme returned no scheme id")
+        return int(data["id"])
+
+    def check_permissions(
+        self,
+        *,
+        account_id: str | None = None,
+        global_permissions: Iterable[str] = (),
+        project_permissions: Iterable[Mapping[str, Any]] = (),
+    ) -> dict:
+        """POST /permissions/check (a read, but a POST: safe to resend, it changes nothing)."""
+        body: dict[str, Any] = {}
+        if account_id:
+            body["accountId"] = account_id
+        gp = list(global_permissions)
+        if gp:
+            body["globalPermissions"] = gp
+        pp = [dict(p) for p in project_permissions]
+        if pp:
+            body["projectPermissions"] = pp
+        path = self._path("/permissions/check")
+        data = self.retry.call("GET", lambda: self._send_once("POST", path, body=body))
+        if not isinstance(data, dict):
+            raise InvalidResponseError("POST /permissions/check did not return a JSON object")
+        return data

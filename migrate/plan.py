@@ -1,0 +1,200 @@
+"""The pure planner: (schemes, rule, site) -> Plan. No I/O, no clock.
+
+A Plan holds, per scheme that changes, its full before-state, its fingerprint and the grant-level
+operations (add / remove) that take it to the after-state. Adds always come before removes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, Mapping
+
+from migrate.model import Grant, Holder, Scheme, SiteInfo, fingerprint_grants, grant_keys
+from migrate.rules import Rule
+
+MODES = ("add", "finish")
+Action = Literal["add", "remove"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    action: Action
+    permission: str
+    holder: Holder
+    grant_id: int | None = None  # for "remove": the id of the grant in the before-state
+
+    @property
+    def key(self) -> tuple[str, tuple[str, str | None]]:
+        return (self.permission, self.holder.identity)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action, "permission": self.permission, "holder": self.holder.to_json()}
+        if self.grant_id is not None:
+            out["grant_id"] = self.grant_id
+        return out
+
+    @classmethod
+    def from_json(cls, d: Any) -> "Operation":
+        if not isinstance(d, dict) or d.get("action") not in ("add", "remove"):
+            raise ValueError("operation must be an object with action 'add' or 'remove'")
+        if not isinstance(d.get("permission"), str) or not d["permission"]:
+            raise ValueError("operation has no permission key")
+        gid = d.get("grant_id")
+        if gid is not None and (not isinstance(gid, int) or isinstance(gid, bool)):
+            raise ValueError("operation grant_id must be an integer")
+        if d["action"] == "remove" and gid is None:
+            raise ValueError("a remove operation needs the grant_id it removes")
+        return cls(action=d["action"], permission=d["permission"], holder=Holder.from_json(d.get("holder")), grant_id=gid)
+
+
+@dataclass(frozen=True)
+class SchemeChange:
+    scheme_id: int
+    scheme_name: str
+    fingerprint: str  # of `before`; apply refuses the scheme if the site no longer matches it
+    before: tuple[Grant, ...]
+    operations: tuple[Operation, ...]
+    projects: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def adds(self) -> tuple[Operation, ...]:
+        return tuple(o for o in self.operations if o.action == "add")
+
+    @property
+    def removes(self) -> tuple[Operation, ...]:
+        return tuple(o for o in self.operations if o.action == "remove")
+
+    def after(self) -> tuple[Grant, ...]:
+        """The planned after-state; added grants have no id yet."""
+        removed = {o.key for o in self.removes}
+        kept = tuple(g for g in self.before if g.key not in removed)
+        return kept + tuple(Grant(permission=o.permission, holder=o.holder) for o in self.adds)
+
+    @property
+    def after_fingerprint(self) -> str:
+        return fingerprint_grants(self.after())
+
+    def after_keys(self) -> frozenset:
+        return grant_keys(self.after())
+
+
+@dataclass(frozen=True)
+class Plan:
+    site: Mapping[str, str]  # SiteInfo.identity
+    rule: Rule
+    mode: str
+    changes: tuple[SchemeChange, ...]
+    unchanged: tuple[int, ...] = ()  # ids of schemes looked at that need nothing
+    missing_keys: tuple[str, ...] = ()  # target keys the site does not know: apply is impossible there
+    notes: tuple[str, ...] = ()
+    created_at: str = ""
+    tool_version: str = ""
+    meta: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def applicable(self) -> bool:
+        return not self.missing_keys
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def change_for(self, scheme_id: int) -> SchemeChange | None:
+        for c in self.changes:
+            if c.scheme_id == scheme_id:
+                return c
+        return None
+
+    @property
+    def totals(self) -> dict[str, int]:
+        projects = {p for c in self.changes for p in c.projects}
+        return {
+            "schemes_changed": len(self.changes),
+            "schemes_unchanged": len(self.unchanged),
+            "grants_added": sum(len(c.adds) for c in self.changes),
+            "grants_removed": sum(len(c.removes) for c in self.changes),
+            "projects_affected": len(projects),
+        }
+
+
+def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterable[str] = ()) -> SchemeChange | None:
+    """Plan one scheme; None when it needs nothing."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    existing = grant_keys(scheme.grants)
+    planned: set = set()
+    adds: list[Operation] = []
+    removes: list[Operation] = []
+    notes: list[str] = []
+    seen_source: set = set()
+    for g in sorted(scheme.grants_for(rule.source), key=lambda g: (g.holder.identity, g.id or 0)):
+        h = g.holder
+        first = h.identity not in seen_source
+        seen_source.add(h.identity)
+        targets = rule.targets_for(h)
+        if first and not h.known_type:
+            notes.append(f"holder type {h.type!r} is not one Jira documents; copied verbatim")
+        for t in targets:
+            k = (t, h.identity)
+            if k not in existing and k not in planned:
+                planned.add(k)
+                adds.append(Operation("add", t, h))
+        if mode == "finish":
+            if set(targets) == set(rule.targets):
+                removes.append(Operation("remove", rule.source, h, grant_id=g.id))
+            elif first:
+                notes.append(
+                    f"{h.display} keeps {rule.source}: the rule gives it only {', '.join(targets)}, "
+                    "so removing it would take access away"
+                )
+    if not adds and not removes:
+        return None
+    return SchemeChange(
+        scheme_id=scheme.id,
+        scheme_name=scheme.name,
+        fingerprint=scheme.fingerprint,
+        before=scheme.grants,
+        operations=tuple(adds) + tuple(removes),
+        projects=tuple(sorted(projects)),
+        notes=tuple(notes),
+    )
+
+
+def make_plan(
+    schemes: Iterable[Scheme],
+    rule: Rule,
+    site: SiteInfo,
+    *,
+    mode: str = "add",
+    projects_by_scheme: Mapping[int, Iterable[str]] | None = None,
+    created_at: str = "",
+    tool_version: str = "",
+) -> Plan:
+    projects_by_scheme = projects_by_scheme or {}
+    changes: list[SchemeChange] = []
+    unchanged: list[int] = []
+    for s in sorted(schemes, key=lambda s: s.id):
+        c = plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()))
+        if c is None:
+            unchanged.append(s.id)
+        else:
+            changes.append(c)
+    missing = site.missing(rule.targets)
+    notes: list[str] = []
+    if missing:
+        notes.append(
+            f"this site does not know {', '.join(missing)} yet (GET /permissions does not list them): "
+            "the plan shows what would change, but apply is not possible on this site until Atlassian enables them"
+        )
+    return Plan(
+        site=site.identity,
+        rule=rule,
+        mode=mode,
+        changes=tuple(changes),
+        unchanged=tuple(unchanged),
+        missing_keys=missing,
+        notes=tuple(notes),
+        created_at=created_at,
+        tool_version=tool_version,
+    )

@@ -1,0 +1,188 @@
+"""Saved plans: versioned JSON with a checksum and the site's identity, written atomically with mode 0600.
+
+`migrate apply PLAN` does exactly what the file says, so loading is strict: an unknown major version,
+a checksum mismatch (tampering or a hand edit), a plan for another site or malformed content is refused
+with a clear message, before any request is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from migrate import __version__
+from migrate.errors import ConfigError, InvalidResponseError, PlanFileError
+from migrate.model import Grant, SiteInfo, fingerprint_grants
+from migrate.plan import Operation, Plan, SchemeChange
+from migrate.rules import Rule
+from migrate.store import atomic_write_bytes, site_slug
+
+FORMAT_VERSION = "1.0"
+KIND = "migrate-plan"
+DEFAULT_DIR = Path("plans")
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def checksum_of(doc: dict[str, Any]) -> str:
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    return "sha256:" + hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "kind": KIND,
+        "format_version": FORMAT_VERSION,
+        "tool_version": plan.tool_version or __version__,
+        "created_at": plan.created_at,
+        "site": dict(plan.site),
+        "rule": plan.rule.to_json(),
+        "mode": plan.mode,
+        "missing_keys": list(plan.missing_keys),
+        "notes": list(plan.notes),
+        "totals": plan.totals,
+        "unchanged": list(plan.unchanged),
+        "changes": [
+            {
+                "scheme_id": c.scheme_id,
+                "scheme_name": c.scheme_name,
+                "fingerprint": c.fingerprint,
+                "after_fingerprint": c.after_fingerprint,
+                "projects": list(c.projects),
+                "notes": list(c.notes),
+                "before": [g.to_json() for g in c.before],
+                "operations": [o.to_json() for o in c.operations],
+            }
+            for c in plan.changes
+        ],
+    }
+    doc["checksum"] = checksum_of(doc)
+    return doc
+
+
+def plan_id(plan_or_doc: Plan | dict[str, Any]) -> str:
+    """A short stable id for a plan (its checksum), used to name journals and snapshots."""
+    doc = plan_to_json(plan_or_doc) if isinstance(plan_or_doc, Plan) else plan_or_doc
+    return str(doc["checksum"]).split(":", 1)[-1][:16]
+
+
+def _need(d: dict, key: str, typ: type | tuple[type, ...], where: str) -> Any:
+    if key not in d:
+        raise PlanFileError(f"malformed plan file: {where} has no '{key}'")
+    v = d[key]
+    if not isinstance(v, typ) or isinstance(v, bool) and typ is not bool:
+        raise PlanFileError(f"malformed plan file: {where}.{key} has the wrong type ({type(v).__name__})")
+    return v
+
+
+def plan_from_json(doc: Any, *, source: str = "plan") -> Plan:
+    if not isinstance(doc, dict):
+        raise PlanFileError(f"{source} is not a migrate plan (expected a JSON object)")
+    if doc.get("kind") != KIND:
+        raise PlanFileError(f"{source} is not a migrate plan (kind is {doc.get('kind')!r})")
+    version = doc.get("format_version")
+    if not isinstance(version, str) or not version.split(".", 1)[0].isdigit():
+        raise PlanFileError(f"{source} has no valid format_version")
+    major = int(version.split(".", 1)[0])
+    if major != int(FORMAT_VERSION.split(".", 1)[0]):
+        raise PlanFileError(
+            f"{source} uses plan format {version}, which this migrate ({__version__}) cannot read",
+            hint=f"this version reads format {FORMAT_VERSION.split('.')[0]}.x; re-run `migrate plan` to make a new plan",
+        )
+    stored = doc.get("checksum")
+    if not isinstance(stored, str) or stored != checksum_of(doc):
+        raise PlanFileError(
+            f"{source} failed its checksum: it was edited or corrupted after `migrate plan` wrote it",
+            hint="plans must not be edited by hand; re-run `migrate plan` to make a new one",
+        )
+    try:
+        site = _need(doc, "site", dict, "plan")
+        for k in ("url", "base_url"):
+            _need(site, k, str, "site")
+        rule = Rule.from_json(_need(doc, "rule", dict, "plan"), origin=f"{source} rule")
+        mode = _need(doc, "mode", str, "plan")
+        if mode not in ("add", "finish"):
+            raise PlanFileError(f"malformed plan file: unknown mode {mode!r}")
+        changes = []
+        for i, c in enumerate(_need(doc, "changes", list, "plan")):
+            where = f"changes[{i}]"
+            if not isinstance(c, dict):
+                raise PlanFileError(f"malformed plan file: {where} is not an object")
+            before = tuple(Grant.from_json(g) for g in _need(c, "before", list, where))
+            fp = _need(c, "fingerprint", str, where)
+            if fingerprint_grants(before) != fp:
+                raise PlanFileError(f"malformed plan file: {where} before-state does not match its fingerprint")
+            ops = tuple(Operation.from_json(o) for o in _need(c, "operations", list, where))
+            changes.append(
+                SchemeChange(
+                    scheme_id=_need(c, "scheme_id", int, where),
+                    scheme_name=_need(c, "scheme_name", str, where),
+                    fingerprint=fp,
+                    before=before,
+                    operations=ops,
+                    projects=tuple(str(p) for p in c.get("projects", [])),
+                    notes=tuple(str(n) for n in c.get("notes", [])),
+                )
+            )
+        return Plan(
+            site={k: str(v) for k, v in site.items()},
+            rule=rule,
+            mode=mode,
+            changes=tuple(changes),
+            unchanged=tuple(int(x) for x in doc.get("unchanged", [])),
+            missing_keys=tuple(str(k) for k in doc.get("missing_keys", [])),
+            notes=tuple(str(n) for n in doc.get("notes", [])),
+            created_at=str(doc.get("created_at", "")),
+            tool_version=str(doc.get("tool_version", "")),
+            meta={"checksum": stored},
+        )
+    except (ConfigError, InvalidResponseError, ValueError, TypeError) as e:
+        if isinstance(e, PlanFileError):
+            raise
+        raise PlanFileError(f"malformed plan file {source}: {getattr(e, 'message', e)}") from None
+
+
+def default_plan_path(plan: Plan, directory: Path = DEFAULT_DIR) -> Path:
+    stamp = (plan.created_at or datetime.now(timezone.utc).isoformat()).replace(":", "").replace("-", "")[:15]
+    return Path(directory) / f"{site_slug(plan.site['url'])}-{stamp}-{plan.mode}.json"
+
+
+def save_plan(plan: Plan, path: Path | None = None, *, directory: Path = DEFAULT_DIR) -> Path:
+    target = Path(path) if path else default_plan_path(plan, directory)
+    doc = plan_to_json(plan)
+    atomic_write_bytes(target, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return target
+
+
+def load_plan(path: Path | str) -> Plan:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise PlanFileError(f"plan file {p} does not exist") from None
+    except OSError as e:
+        raise PlanFileError(f"cannot read plan file {p}: {e.strerror or e}") from None
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PlanFileError(f"plan file {p} is not UTF-8 JSON") from None
+    except json.JSONDecodeError as e:
+        raise PlanFileError(f"plan file {p} is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    except RecursionError:
+        raise PlanFileError(f"plan file {p} is nested too deeply to be a plan") from None
+    return plan_from_json(doc, source=f"plan file {p}")
+
+
+def check_site(plan: Plan, site: SiteInfo) -> None:
+    """Refuse a plan made for another site (URL or the server's own base URL differ)."""
+    if plan.site.get("url") != site.url or plan.site.get("base_url", "").rstrip("/") != site.base_url.rstrip("/"):
+        raise PlanFileError(
+            f"this plan was made for {plan.site.get('url')} (server {plan.site.get('base_url')}), "
+            f"not for {site.url} (server {site.base_url})",
+            hint="point --site / JIRA_URL at the site the plan was made for, or make a new plan for this one",
+        )

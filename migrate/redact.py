@@ -1,0 +1,73 @@
+"""One redaction filter for every secret the process knows.
+
+Secrets register themselves when credentials are loaded; every log record, error message and file the
+tool writes passes through `redact`. The base64 Basic-auth form is registered too, since that is what
+would leak from a dumped request.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+MASK = "***"
+
+
+def register_secret(value: str | None, *, email: str | None = None) -> None:
+    if not value or len(value) < 4:  # masking tiny strings would shred ordinary text
+        return
+    with _lock:
+        _secrets.add(value)
+        if email:
+            _secrets.add(base64.b64encode(f"{email}:{value}".encode()).decode())
+
+
+def redact(text: str) -> str:
+    if not text:
+        return text
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for s in secrets:
+        if s in text:
+            text = text.replace(s, MASK)
+    return text
+
+
+def redact_obj(obj):
+    """Redact every string inside a JSON-like structure (dict keys included)."""
+    if isinstance(obj, str):
+        return redact(obj)
+    if isinstance(obj, dict):
+        return {redact_obj(k): redact_obj(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [redact_obj(v) for v in obj]
+    return obj
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            msg = record.getMessage()
+        except Exception:  # a bad format string must not take logging down
+            msg = str(record.msg)
+        record.msg = redact(msg)
+        record.args = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def install_logging_filter(logger: logging.Logger | None = None) -> None:
+    """Attach the filter to the package logger and to every handler of the root logger."""
+    target = logger or logging.getLogger("migrate")
+    if not any(isinstance(f, RedactingFilter) for f in target.filters):
+        target.addFilter(RedactingFilter())
+    for h in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in h.filters):
+            h.addFilter(RedactingFilter())
+
+
+install_logging_filter()

@@ -1,0 +1,162 @@
+"""Migration rules: a source permission becomes a set of target permissions, with a per-holder policy.
+
+BROWSE_SPLIT is the built-in rule. Other rules load from a small TOML or JSON file, so the same engine
+serves other permission migrations.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from migrate.errors import ConfigError
+from migrate.model import ISSUE_SCOPED_HOLDER_TYPES, Holder
+
+ISSUE_SCOPED = "issue-scoped"  # a policy key standing for every issue-scoped holder type
+
+# Policy values for issue-scoped holders, documented in README ("Holder policy").
+POLICY_BOTH = "both"
+POLICY_TARGET_ONLY = "only"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`policy` maps a holder type (or "issue-scoped") to the subset of targets that holder gets.
+
+    Holders not named in the policy get every target. The Connect add-on role always gets every target,
+    whatever the policy says, or installed apps lose access (REFERENCE.md §8).
+    """
+
+    name: str
+    source: str
+    targets: tuple[str, ...]
+    policy: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    description: str = ""
+
+    def __post_init__(self):
+        if not self.name or not isinstance(self.name, str):
+            raise ConfigError("a rule needs a non-empty 'name'")
+        if not self.source or not isinstance(self.source, str):
+            raise ConfigError(f"rule {self.name!r}: 'source' must be a permission key")
+        if not self.targets or not all(isinstance(t, str) and t for t in self.targets):
+            raise ConfigError(f"rule {self.name!r}: 'targets' must be a non-empty list of permission keys")
+        if len(set(self.targets)) != len(self.targets):
+            raise ConfigError(f"rule {self.name!r}: 'targets' lists a key twice")
+        if self.source in self.targets:
+            raise ConfigError(f"rule {self.name!r}: the source {self.source} cannot also be a target")
+        for htype, subset in self.policy.items():
+            if not subset:
+                raise ConfigError(
+                    f"rule {self.name!r}: policy for {htype!r} grants nothing, which would remove access"
+                )
+            unknown = [t for t in subset if t not in self.targets]
+            if unknown:
+                raise ConfigError(
+                    f"rule {self.name!r}: policy for {htype!r} names {', '.join(unknown)}, which is not a target"
+                )
+
+    def targets_for(self, holder: Holder) -> tuple[str, ...]:
+        if holder.is_addon_role:
+            return self.targets
+        subset = self.policy.get(holder.type)
+        if subset is None and holder.type in ISSUE_SCOPED_HOLDER_TYPES:
+            subset = self.policy.get(ISSUE_SCOPED)
+        return self.targets if subset is None else tuple(t for t in self.targets if t in subset)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "targets": list(self.targets),
+            "policy": {k: list(v) for k, v in sorted(self.policy.items())},
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_json(cls, d: Any, *, origin: str = "rule") -> "Rule":
+        if not isinstance(d, dict):
+            raise ConfigError(f"{origin}: a rule must be a table/object, got {type(d).__name__}")
+        allowed = {"name", "source", "targets", "policy", "description"}
+        unknown = sorted(set(d) - allowed)
+        if unknown:
+            raise ConfigError(f"{origin}: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+        for key in ("name", "source", "targets"):
+            if key not in d:
+                raise ConfigError(f"{origin}: missing required field '{key}'")
+        targets = d["targets"]
+        if not isinstance(targets, list):
+            raise ConfigError(f"{origin}: 'targets' must be a list of permission keys")
+        policy = d.get("policy", {}) or {}
+        if not isinstance(policy, dict):
+            raise ConfigError(f"{origin}: 'policy' must be a table mapping holder type -> list of targets")
+        parsed: dict[str, tuple[str, ...]] = {}
+        for htype, subset in policy.items():
+            if isinstance(subset, str):
+                subset = [subset]
+            if not isinstance(subset, list) or not all(isinstance(s, str) for s in subset):
+                raise ConfigError(f"{origin}: policy for {htype!r} must be a list of permission keys")
+            parsed[str(htype)] = tuple(subset)
+        desc = d.get("description", "")
+        if not isinstance(desc, str):
+            raise ConfigError(f"{origin}: 'description' must be a string")
+        return cls(
+            name=d["name"] if isinstance(d["name"], str) else "",
+            source=d["source"] if isinstance(d["source"], str) else "",
+            targets=tuple(targets),
+            policy=MappingProxyType(parsed),
+            description=desc,
+        )
+
+
+BROWSE_SPLIT = Rule(
+    name="browse-split",
+    source="BROWSE_PROJECTS",
+    targets=("VIEW_PROJECTS", "VIEW_ISSUES"),
+    description=(
+        "Every BROWSE_PROJECTS holder gets VIEW_PROJECTS and VIEW_ISSUES. Issue-scoped holders (reporter, "
+        "assignee, user/group custom fields) get both too: with only VIEW_ISSUES they could no longer open "
+        "the project their issues live in, which BROWSE_PROJECTS allowed. The add-on role always gets both."
+    ),
+)
+
+BUILTIN_RULES: Mapping[str, Rule] = MappingProxyType({BROWSE_SPLIT.name: BROWSE_SPLIT})
+
+
+def load_rule(path: str | Path) -> Rule:
+    """Load a rule from a .toml or .json file, with a clear error for anything malformed."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"cannot read rule file {p}: {e.strerror or e}") from None
+    try:
+        if p.suffix.lower() == ".json":
+            data = json.loads(raw.decode("utf-8"))
+        else:
+            data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"rule file {p} is not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"rule file {p} is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"rule file {p} is not valid TOML: {e}") from None
+    return Rule.from_json(data, origin=f"rule file {p}")
+
+
+def resolve_rule(name_or_path: str | None) -> Rule:
+    """A built-in rule by name, or a rule file by path. None means the BROWSE_PROJECTS split."""
+    if not name_or_path:
+        return BROWSE_SPLIT
+    if name_or_path in BUILTIN_RULES:
+        return BUILTIN_RULES[name_or_path]
+    p = Path(name_or_path)
+    if p.suffix.lower() in (".toml", ".json") or p.exists():
+        return load_rule(p)
+    raise ConfigError(
+        f"unknown rule {name_or_path!r}",
+        hint=f"use a built-in rule ({', '.join(BUILTIN_RULES)}) or the path of a .toml/.json rule file",
+    )

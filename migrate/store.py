@@ -1,0 +1,139 @@
+"""Files the tool writes: atomic 0600 writes, an fsync'd JSONL journal, and where things live.
+
+Everything that holds site data (plans, snapshots, journals, reports) is created 0600: grant lists name
+users and groups, which is personal data in many organisations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import platformdirs
+
+from migrate.redact import redact_obj
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def data_dir() -> Path:
+    """Where snapshots, journals and locks live. MIGRATE_HOME overrides (tests, CI, shared runners)."""
+    env = os.environ.get("MIGRATE_HOME")
+    base = Path(env) if env else Path(platformdirs.user_data_dir("migrate", appauthor=False))
+    return base
+
+
+def site_slug(url: str) -> str:
+    """A filesystem-safe, collision-free folder name for a site URL."""
+    readable = re.sub(r"[^A-Za-z0-9.-]+", "_", url.split("://", 1)[-1]).strip("_")[:60]
+    return f"{readable}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
+
+
+def site_dir(url: str, root: Path | None = None) -> Path:
+    d = (root or data_dir()) / "sites" / site_slug(url)
+    ensure_dir(d)
+    return d
+
+
+def ensure_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    return path
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
+    """Write to a temp file in the same directory, fsync, then rename: readers never see half a file."""
+    path = Path(path)
+    ensure_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def atomic_write_json(path: Path, obj: Any, mode: int = FILE_MODE) -> Path:
+    text = json.dumps(redact_obj(obj), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return atomic_write_bytes(path, text.encode("utf-8"), mode)
+
+
+def atomic_write_text(path: Path, text: str, mode: int = FILE_MODE) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"), mode)
+
+
+def _fsync_dir(d: Path) -> None:
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    """Append-only JSONL; one fsync per line, so a crash loses at most the line being written.
+
+    A torn last line (crash mid-write) is ignored on read: the operation it described is then treated as
+    unknown and resolved by re-reading the scheme.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        ensure_dir(self.path.parent)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        self._f = os.fdopen(fd, "ab")
+
+    def append(self, entry: dict[str, Any]) -> None:
+        line = json.dumps(redact_obj(entry), ensure_ascii=False, separators=(",", ":")) + "\n"
+        self._f.write(line.encode("utf-8"))
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @staticmethod
+    def read(path: Path) -> list[dict[str, Any]]:
+        return list(Journal.iter(path))
+
+    @staticmethod
+    def iter(path: Path) -> Iterator[dict[str, Any]]:
+        try:
+            raw = Path(path).read_bytes()
+        except FileNotFoundError:
+            return
+        for line in raw.splitlines():
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # torn final line from a crash
+            if isinstance(entry, dict):
+                yield entry
