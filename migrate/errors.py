@@ -5,6 +5,8 @@ Exit codes are part of the CLI contract (README, "Exit codes").
 
 from __future__ import annotations
 
+from migrate.redact import redact
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -18,9 +20,11 @@ class MigrateError(Exception):
     exit_code = EXIT_ERROR
 
     def __init__(self, message: str, *, hint: str | None = None):
+        # Redacted at the source: servers echo request data, and messages travel to logs and files.
+        message = redact(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = redact(hint) if hint else hint
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
@@ -65,8 +69,8 @@ class JiraError(MigrateError):
         self.status = status
         self.method = method
         self.path = path
-        self.error_messages = tuple(error_messages)
-        self.field_errors = dict(field_errors or {})
+        self.error_messages = tuple(redact(m) for m in error_messages)
+        self.field_errors = {redact(k): redact(v) for k, v in (field_errors or {}).items()}
         self.retry_after = retry_after
 
 

@@ -60,6 +60,23 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+_base_factory = logging.getLogRecordFactory()
+
+
+def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
+    # A record factory sees every record from every logger (child loggers and third-party libraries
+    # included), which a logger-level filter does not: filters don't apply to records propagated up.
+    record = _base_factory(*args, **kwargs)
+    if _secrets:
+        try:
+            msg = record.getMessage()
+        except Exception:
+            msg = str(record.msg)
+        record.msg = redact(msg)
+        record.args = None
+    return record
+
+
 def install_logging_filter(logger: logging.Logger | None = None) -> None:
     """Attach the filter to the package logger and to every handler of the root logger."""
     target = logger or logging.getLogger("migrate")
@@ -70,4 +87,6 @@ def install_logging_filter(logger: logging.Logger | None = None) -> None:
             h.addFilter(RedactingFilter())
 
 
+if logging.getLogRecordFactory() is not _redacting_factory:
+    logging.setLogRecordFactory(_redacting_factory)
 install_logging_filter()

@@ -30,7 +30,11 @@ for _name in _COMMAND_MODULES:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="Log requests to stderr (-vv for debug)."),
 ) -> None:
+    from migrate.cli.common import setup_logging
+
+    setup_logging(verbose)
     if version:
         from migrate import __version__
 

@@ -203,12 +203,13 @@ class JiraClient:
         except requests.exceptions.ReadTimeout as e:
             raise self._transport(method, path, f"no answer within {self.timeout[1]:g}s", e) from None
         except requests.exceptions.SSLError as e:
-            raise self._transport(method, path, "TLS verification failed", e, before_send=True) from None
+            raise self._transport(method, path, "TLS verification failed", e, before_send=True, final=True) from None
         except requests.exceptions.ConnectionError as e:
             text = str(e)
             refused = "Connection refused" in text or "NewConnectionError" in text or "Name or service" in text
             what = "could not connect" if refused else "connection dropped"
-            raise self._transport(method, path, what, e, before_send=refused) from None
+            # A refused connection or unknown host is a configuration problem: fail fast, don't retry.
+            raise self._transport(method, path, what, e, before_send=refused, final=refused) from None
         except requests.exceptions.RequestException as e:
             raise self._transport(method, path, type(e).__name__, e) from None
         log.debug("%s %s -> %s in %.0f ms", method, path, resp.status_code, (time.monotonic() - started) * 1000)
@@ -216,13 +217,16 @@ class JiraClient:
             self.stats[f"status:{resp.status_code}"] += 1
         return self._handle(method, path, resp)
 
-    def _transport(self, method: str, path: str, what: str, e: Exception, *, before_send: bool = False) -> JiraError:
+    def _transport(
+        self, method: str, path: str, what: str, e: Exception, *, before_send: bool = False, final: bool = False
+    ) -> JiraError:
         err_cls = AmbiguousWriteError if (method == "POST" and not before_send) else TransportError
         msg = f"{method} {path}: {what} ({self.url})"
         if err_cls is AmbiguousWriteError:
             msg += "; the write may or may not have landed"
         err = err_cls(msg, method=method, path=path)
         err.before_send = before_send  # type: ignore[attr-defined]
+        err.final = final  # type: ignore[attr-defined]
         err.cause_name = type(e).__name__  # type: ignore[attr-defined]
         return err
 

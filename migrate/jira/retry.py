@@ -93,6 +93,8 @@ class RetryPolicy:
             return False
         if isinstance(exc, RateLimitedError):
             return True
+        if getattr(exc, "final", False):
+            return False
         if isinstance(exc, TransportError) and getattr(exc, "before_send", False):
             return True  # the connection never opened: nothing can have landed
         if method.upper() not in IDEMPOTENT_METHODS:
