@@ -7,8 +7,10 @@ operations (add / remove) that take it to the after-state. Adds always come befo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Literal, Mapping
 
+from migrate.errors import ConfigError
 from migrate.model import Grant, Holder, Scheme, SiteInfo, fingerprint_grants, grant_keys
 from migrate.rules import Rule
 
@@ -66,12 +68,13 @@ class SchemeChange:
         return tuple(o for o in self.operations if o.action == "remove")
 
     def after(self) -> tuple[Grant, ...]:
-        """The planned after-state; added grants have no id yet."""
-        removed = {o.key for o in self.removes}
-        kept = tuple(g for g in self.before if g.key not in removed)
+        """The planned after-state; added grants have no id yet. Removes go by grant id, as apply deletes
+        them: of two identical grants, removing one leaves the other."""
+        removed = {o.grant_id for o in self.removes}
+        kept = tuple(g for g in self.before if g.id is None or g.id not in removed)
         return kept + tuple(Grant(permission=o.permission, holder=o.holder) for o in self.adds)
 
-    @property
+    @cached_property  # hashing every grant is the costly part of saving and showing big plans
     def after_fingerprint(self) -> str:
         return fingerprint_grants(self.after())
 
@@ -118,8 +121,20 @@ class Plan:
         }
 
 
+def _holder_sort_key(h: Holder) -> tuple[str, str]:
+    # identity may hold None next to a string for the same type (applicationRole with and without a
+    # parameter); tuples holding both do not compare, so sort on a str-only key.
+    htype, ident = h.identity
+    return (htype, ident or "")
+
+
 def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterable[str] = ()) -> SchemeChange | None:
-    """Plan one scheme; None when it needs nothing."""
+    """Plan one scheme; None when it needs nothing.
+
+    add: every source holder gets the targets the rule gives it, unless the scheme already has them.
+    finish: the same adds, then the source grant is removed for holders that end with *every* target
+    (from the rule or already present), so nobody loses access; the others keep the source, with a note.
+    """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     existing = grant_keys(scheme.grants)
@@ -128,7 +143,7 @@ def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterabl
     removes: list[Operation] = []
     notes: list[str] = []
     seen_source: set = set()
-    for g in sorted(scheme.grants_for(rule.source), key=lambda g: (g.holder.identity, g.id or 0)):
+    for g in sorted(scheme.grants_for(rule.source), key=lambda g: (_holder_sort_key(g.holder), g.id or 0)):
         h = g.holder
         first = h.identity not in seen_source
         seen_source.add(h.identity)
@@ -140,14 +155,19 @@ def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterabl
             if k not in existing and k not in planned:
                 planned.add(k)
                 adds.append(Operation("add", t, h))
-        if mode == "finish":
-            if set(targets) == set(rule.targets):
-                removes.append(Operation("remove", rule.source, h, grant_id=g.id))
-            elif first:
+        if mode != "finish":
+            continue
+        lacking = [t for t in rule.targets if (t, h.identity) not in existing and (t, h.identity) not in planned]
+        if lacking:
+            if first:
                 notes.append(
-                    f"{h.display} keeps {rule.source}: the rule gives it only {', '.join(targets)}, "
-                    "so removing it would take access away"
+                    f"{h.display} keeps {rule.source}: it would not hold {', '.join(lacking)} "
+                    f"(the rule gives it only {', '.join(targets)}), so removing {rule.source} would take access away"
                 )
+        elif g.id is None:
+            notes.append(f"{h.display}: a {rule.source} grant without an id cannot be removed; left in place")
+        else:
+            removes.append(Operation("remove", rule.source, h, grant_id=g.id))
     if not adds and not removes:
         return None
     return SchemeChange(
@@ -171,6 +191,11 @@ def make_plan(
     created_at: str = "",
     tool_version: str = "",
 ) -> Plan:
+    """Plan every scheme. `projects_by_scheme` None means the project -> scheme map was not fetched, which
+    the plan records (meta["projects_mapped"]) so a diff does not claim "0 projects affected"."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    projects_mapped = projects_by_scheme is not None
     projects_by_scheme = projects_by_scheme or {}
     changes: list[SchemeChange] = []
     unchanged: list[int] = []
@@ -197,4 +222,27 @@ def make_plan(
         notes=tuple(notes),
         created_at=created_at,
         tool_version=tool_version,
+        meta={"projects_mapped": projects_mapped},
     )
+
+
+def select_schemes(schemes: Iterable[Scheme], selectors: Iterable[str]) -> list[Scheme]:
+    """The schemes a list of ids or names picks (`migrate plan --scheme`), in the site's order.
+
+    A selector is an id, or a name (exact first, then case-insensitively). One that matches nothing is an
+    error: a typo must not quietly give a plan for fewer schemes than the admin thinks.
+    """
+    schemes = list(schemes)
+    picked: set[int] = set()
+    for raw in selectors:
+        sel = raw.strip()
+        found = [s for s in schemes if str(s.id) == sel]
+        found = found or [s for s in schemes if s.name == sel]
+        found = found or [s for s in schemes if s.name.casefold() == sel.casefold()]
+        if not found:
+            raise ConfigError(
+                f"no permission scheme has the id or name {raw!r}",
+                hint="pass a scheme id or its name; `migrate plan` without --scheme plans every scheme",
+            )
+        picked.update(s.id for s in found)
+    return [s for s in schemes if s.id in picked]

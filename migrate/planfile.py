@@ -45,6 +45,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "mode": plan.mode,
         "missing_keys": list(plan.missing_keys),
         "notes": list(plan.notes),
+        **({"projects_mapped": bool(plan.meta["projects_mapped"])} if "projects_mapped" in plan.meta else {}),
         "totals": plan.totals,
         "unchanged": list(plan.unchanged),
         "changes": [
@@ -80,22 +81,50 @@ def _need(d: dict, key: str, typ: type | tuple[type, ...], where: str) -> Any:
     return v
 
 
+def _strings(d: dict, key: str, where: str) -> tuple[str, ...]:
+    v = d.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise PlanFileError(f"malformed plan file: {where}.{key} should be a list of strings")
+    return tuple(v)
+
+
+def _check_operations(before: tuple[Grant, ...], ops: tuple[Operation, ...], where: str) -> None:
+    # apply deletes by grant id: an id that is not the before-state's grant for that permission and
+    # holder would delete something the plan never showed, so refuse the file
+    by_id = {g.id: g for g in before if g.id is not None}
+    for o in ops:
+        if o.action != "remove":
+            continue
+        g = by_id.get(o.grant_id)
+        if g is None or g.key != o.key:
+            raise PlanFileError(
+                f"malformed plan file: {where} removes grant {o.grant_id}, which is not the "
+                f"{o.permission} grant of {o.holder.display} in its before-state"
+            )
+
+
 def plan_from_json(doc: Any, *, source: str = "plan") -> Plan:
     if not isinstance(doc, dict):
         raise PlanFileError(f"{source} is not a migrate plan (expected a JSON object)")
     if doc.get("kind") != KIND:
         raise PlanFileError(f"{source} is not a migrate plan (kind is {doc.get('kind')!r})")
     version = doc.get("format_version")
-    if not isinstance(version, str) or not version.split(".", 1)[0].isdigit():
+    head = version.split(".", 1)[0] if isinstance(version, str) else ""
+    # ASCII digits only ("²" passes isdigit but not int), and a sane length (int() refuses 5000 digits)
+    if not (head.isascii() and head.isdigit() and len(head) <= 6):
         raise PlanFileError(f"{source} has no valid format_version")
-    major = int(version.split(".", 1)[0])
+    major = int(head)
     if major != int(FORMAT_VERSION.split(".", 1)[0]):
         raise PlanFileError(
             f"{source} uses plan format {version}, which this migrate ({__version__}) cannot read",
             hint=f"this version reads format {FORMAT_VERSION.split('.')[0]}.x; re-run `migrate plan` to make a new plan",
         )
     stored = doc.get("checksum")
-    if not isinstance(stored, str) or stored != checksum_of(doc):
+    try:
+        actual = checksum_of(doc)
+    except (UnicodeEncodeError, ValueError, RecursionError):  # lone surrogates, absurd numbers, deep nesting
+        raise PlanFileError(f"{source} holds text or numbers no plan can contain") from None
+    if not isinstance(stored, str) or stored != actual:
         raise PlanFileError(
             f"{source} failed its checksum: it was edited or corrupted after `migrate plan` wrote it",
             hint="plans must not be edited by hand; re-run `migrate plan` to make a new one",
@@ -118,28 +147,38 @@ def plan_from_json(doc: Any, *, source: str = "plan") -> Plan:
             if fingerprint_grants(before) != fp:
                 raise PlanFileError(f"malformed plan file: {where} before-state does not match its fingerprint")
             ops = tuple(Operation.from_json(o) for o in _need(c, "operations", list, where))
+            _check_operations(before, ops, where)
+            scheme_id = _need(c, "scheme_id", int, where)
+            if any(prev.scheme_id == scheme_id for prev in changes):
+                raise PlanFileError(f"malformed plan file: scheme {scheme_id} appears twice")
             changes.append(
                 SchemeChange(
-                    scheme_id=_need(c, "scheme_id", int, where),
+                    scheme_id=scheme_id,
                     scheme_name=_need(c, "scheme_name", str, where),
                     fingerprint=fp,
                     before=before,
                     operations=ops,
-                    projects=tuple(str(p) for p in c.get("projects", [])),
-                    notes=tuple(str(n) for n in c.get("notes", [])),
+                    projects=_strings(c, "projects", where),
+                    notes=_strings(c, "notes", where),
                 )
             )
+        unchanged = doc.get("unchanged", [])
+        if not isinstance(unchanged, list) or not all(isinstance(x, int) and not isinstance(x, bool) for x in unchanged):
+            raise PlanFileError("malformed plan file: plan.unchanged should be a list of scheme ids")
+        meta: dict[str, Any] = {"checksum": stored}
+        if "projects_mapped" in doc:
+            meta["projects_mapped"] = _need(doc, "projects_mapped", bool, "plan")
         return Plan(
             site={k: str(v) for k, v in site.items()},
             rule=rule,
             mode=mode,
             changes=tuple(changes),
-            unchanged=tuple(int(x) for x in doc.get("unchanged", [])),
-            missing_keys=tuple(str(k) for k in doc.get("missing_keys", [])),
-            notes=tuple(str(n) for n in doc.get("notes", [])),
+            unchanged=tuple(unchanged),
+            missing_keys=_strings(doc, "missing_keys", "plan"),
+            notes=_strings(doc, "notes", "plan"),
             created_at=str(doc.get("created_at", "")),
             tool_version=str(doc.get("tool_version", "")),
-            meta={"checksum": stored},
+            meta=meta,
         )
     except (ConfigError, InvalidResponseError, ValueError, TypeError) as e:
         if isinstance(e, PlanFileError):
@@ -175,6 +214,8 @@ def load_plan(path: Path | str) -> Plan:
         raise PlanFileError(f"plan file {p} is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
     except RecursionError:
         raise PlanFileError(f"plan file {p} is nested too deeply to be a plan") from None
+    except ValueError as e:  # e.g. an integer too long to convert: no plan holds one
+        raise PlanFileError(f"plan file {p} is not a plan: {str(e)[:120]}") from None
     return plan_from_json(doc, source=f"plan file {p}")
 
 

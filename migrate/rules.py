@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from migrate.errors import ConfigError
-from migrate.model import ISSUE_SCOPED_HOLDER_TYPES, Holder
+from migrate.model import ADDON_ROLE_NAME, ISSUE_SCOPED_HOLDER_TYPES, KNOWN_HOLDER_TYPES, Holder
 
 ISSUE_SCOPED = "issue-scoped"  # a policy key standing for every issue-scoped holder type
 
@@ -49,6 +49,12 @@ class Rule:
         if self.source in self.targets:
             raise ConfigError(f"rule {self.name!r}: the source {self.source} cannot also be a target")
         for htype, subset in self.policy.items():
+            if htype not in KNOWN_HOLDER_TYPES and htype != ISSUE_SCOPED:
+                # a misspelt type would silently fall back to "every target": refuse it instead
+                raise ConfigError(
+                    f"rule {self.name!r}: policy names holder type {htype!r}, which Jira does not document; "
+                    f"use one of {', '.join(sorted(KNOWN_HOLDER_TYPES))} or {ISSUE_SCOPED!r}"
+                )
             if not subset:
                 raise ConfigError(
                     f"rule {self.name!r}: policy for {htype!r} grants nothing, which would remove access"
@@ -66,6 +72,43 @@ class Rule:
         if subset is None and holder.type in ISSUE_SCOPED_HOLDER_TYPES:
             subset = self.policy.get(ISSUE_SCOPED)
         return self.targets if subset is None else tuple(t for t in self.targets if t in subset)
+
+    def holder_policy(self) -> list[dict[str, Any]]:
+        """What each kind of holder gets, for `migrate rules` and reports: one row per documented holder
+        type, then the add-on role and undocumented types, each with the targets and where that comes from."""
+        rows: list[dict[str, Any]] = []
+        for htype in sorted(KNOWN_HOLDER_TYPES):
+            if htype in self.policy:
+                why = f"policy[{htype!r}]"
+            elif htype in ISSUE_SCOPED_HOLDER_TYPES and ISSUE_SCOPED in self.policy:
+                why = f"policy[{ISSUE_SCOPED!r}]"
+            else:
+                why = "default: every target"
+            rows.append(
+                {
+                    "holder": htype,
+                    "issue_scoped": htype in ISSUE_SCOPED_HOLDER_TYPES,
+                    "targets": list(self.targets_for(Holder(type=htype))),
+                    "why": why,
+                }
+            )
+        rows.append(
+            {
+                "holder": f"projectRole {ADDON_ROLE_NAME}",
+                "issue_scoped": False,
+                "targets": list(self.targets),
+                "why": "always every target, or installed apps lose access",
+            }
+        )
+        rows.append(
+            {
+                "holder": "any other (undocumented) type",
+                "issue_scoped": False,
+                "targets": list(self.targets),
+                "why": "default: every target, holder copied verbatim",
+            }
+        )
+        return rows
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,13 +146,16 @@ class Rule:
         desc = d.get("description", "")
         if not isinstance(desc, str):
             raise ConfigError(f"{origin}: 'description' must be a string")
-        return cls(
-            name=d["name"] if isinstance(d["name"], str) else "",
-            source=d["source"] if isinstance(d["source"], str) else "",
-            targets=tuple(targets),
-            policy=MappingProxyType(parsed),
-            description=desc,
-        )
+        try:
+            return cls(
+                name=d["name"] if isinstance(d["name"], str) else "",
+                source=d["source"] if isinstance(d["source"], str) else "",
+                targets=tuple(targets),
+                policy=MappingProxyType(parsed),
+                description=desc,
+            )
+        except ConfigError as e:
+            raise ConfigError(f"{origin}: {e.message}", hint=e.hint) from None
 
 
 BROWSE_SPLIT = Rule(
@@ -144,6 +190,10 @@ def load_rule(path: str | Path) -> Rule:
         raise ConfigError(f"rule file {p} is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"rule file {p} is not valid TOML: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"rule file {p} is nested too deeply to be a rule") from None
+    except ValueError as e:  # e.g. an integer too long to convert
+        raise ConfigError(f"rule file {p} is not a rule: {str(e)[:120]}") from None
     return Rule.from_json(data, origin=f"rule file {p}")
 
 

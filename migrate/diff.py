@@ -1,0 +1,353 @@
+"""The dry-run view of a plan: per scheme, per holder, what it gains and loses; totals; JSON and plain text.
+
+Pure: a Plan in, data out. The CLI colours the lines; the report module can embed the plain text. The
+view is computed from each change's full before-state and its planned after-state (grant multisets keyed
+by permission + holder identity), not from the operations alone, so it shows what a scheme *will be*,
+and a plan that touched anything outside the rule's keys would show that too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from migrate.model import Holder
+from migrate.plan import Plan, SchemeChange
+from migrate.rules import Rule
+
+DIFF_KIND = "migrate-diff"
+
+
+@dataclass(frozen=True)
+class HolderChange:
+    """One holder in one scheme. Permission tuples are in rule order (targets, then source), then by name."""
+
+    holder: Holder
+    gains: tuple[str, ...]
+    loses: tuple[str, ...]
+    kept: tuple[str, ...]  # rule keys held before and after
+    other_unchanged: int  # permissions outside the rule this holder keeps, untouched
+    had_source: bool
+    targets_after: tuple[str, ...]
+    removed_grants: int = 0  # grants deleted: more than len(loses) when the source was granted twice
+    # had the source but will not hold every target (the rule's policy limits it); finish mode keeps its source
+    without_all_targets: bool = False
+    # gains exactly one target of several: the policy limits it, or it already had the other one
+    gains_one_target: bool = False
+    # permissions granted twice before of which a duplicate goes while the holder keeps the permission
+    duplicates_removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SchemeDiff:
+    scheme_id: int
+    scheme_name: str
+    projects: tuple[str, ...]
+    holders: tuple[HolderChange, ...]  # only holders whose grants change
+    grants_before: int
+    grants_after: int
+    grants_added: int
+    grants_removed: int
+    unchanged_holders: int  # holders of the source that need nothing (already migrated, or kept by policy)
+    fingerprint: str
+    after_fingerprint: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    site: Mapping[str, str]
+    rule: Rule
+    mode: str
+    schemes: tuple[SchemeDiff, ...]
+    unchanged_schemes: tuple[int, ...]
+    totals: Mapping[str, Any]
+    missing_keys: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    projects_mapped: bool | None = None  # None: the plan does not say
+    created_at: str = ""
+    tool_version: str = ""
+
+    @property
+    def applicable(self) -> bool:
+        return not self.missing_keys
+
+    @property
+    def empty(self) -> bool:
+        return not self.schemes
+
+    @property
+    def apply_blocked_reason(self) -> str | None:
+        if self.applicable:
+            return None
+        return (
+            f"apply is not possible on this site yet: it does not know {', '.join(self.missing_keys)} "
+            "(GET /permissions does not list them). The plan shows what would change once Atlassian enables them."
+        )
+
+
+def _perm_order(rule: Rule):
+    rank = {p: i for i, p in enumerate(rule.targets + (rule.source,))}
+    return lambda p: (rank.get(p, len(rank)), p)
+
+
+def _count(into: dict[tuple, dict[str, int]], ident: tuple, perm: str) -> None:
+    perms = into.get(ident)
+    if perms is None:
+        perms = into[ident] = {}
+    perms[perm] = perms.get(perm, 0) + 1
+
+
+def diff_change(change: SchemeChange, rule: Rule) -> SchemeDiff:
+    """Before/after of one scheme, grouped by holder. The after-state is the before-state minus the grants
+    removed (by id, as apply deletes them) plus the grants added: the same as SchemeChange.after()."""
+    order = _perm_order(rule)
+    rule_keys = set(rule.targets) | {rule.source}
+    removed_ids = {o.grant_id for o in change.removes}
+    holders: dict[tuple, Holder] = {}  # the before-state's holder carries the names the site expanded
+    before_h: dict[tuple, dict[str, int]] = {}
+    after_h: dict[tuple, dict[str, int]] = {}
+    grants_removed = 0
+    for g in change.before:
+        ident = g.holder.identity
+        if ident not in holders:
+            holders[ident] = g.holder
+        _count(before_h, ident, g.permission)
+        if g.id is not None and g.id in removed_ids:
+            grants_removed += 1
+        else:
+            _count(after_h, ident, g.permission)
+    for o in change.adds:
+        ident = o.holder.identity
+        if ident not in holders:
+            holders[ident] = o.holder
+        _count(after_h, ident, o.permission)
+
+    changed: list[HolderChange] = []
+    unchanged_holders = 0
+    for ident, holder in holders.items():
+        b = before_h.get(ident, {})
+        a = after_h.get(ident, {})
+        if a == b:
+            if rule.source in b:
+                unchanged_holders += 1
+            continue
+        gains = tuple(sorted(a.keys() - b.keys(), key=order))
+        loses = tuple(sorted(b.keys() - a.keys(), key=order))
+        both = a.keys() & b.keys()
+        changed.append(
+            HolderChange(
+                holder=holder,
+                gains=gains,
+                loses=loses,
+                kept=tuple(sorted((p for p in both if p in rule_keys), key=order)),
+                other_unchanged=sum(1 for p in both if p not in rule_keys),
+                had_source=rule.source in b,
+                targets_after=tuple(t for t in rule.targets if t in a),
+                removed_grants=sum(max(0, n - a.get(p, 0)) for p, n in b.items()),
+                without_all_targets=rule.source in b and any(t not in a for t in rule.targets),
+                gains_one_target=len(rule.targets) > 1 and sum(1 for p in gains if p in rule.targets) == 1,
+                duplicates_removed=tuple(sorted((p for p in both if a[p] < b[p]), key=order)),
+            )
+        )
+    changed.sort(key=lambda h: (h.holder.type, h.holder.display.casefold(), h.holder.identity[1] or ""))
+    grants_after = len(change.before) - grants_removed + len(change.adds)
+    return SchemeDiff(
+        scheme_id=change.scheme_id,
+        scheme_name=change.scheme_name,
+        projects=tuple(change.projects),
+        holders=tuple(changed),
+        grants_before=len(change.before),
+        grants_after=grants_after,
+        grants_added=len(change.adds),
+        grants_removed=grants_removed,
+        unchanged_holders=unchanged_holders,
+        fingerprint=change.fingerprint,
+        after_fingerprint=change.after_fingerprint,
+        notes=tuple(change.notes),
+    )
+
+
+def diff_plan(plan: Plan) -> PlanDiff:
+    schemes = tuple(diff_change(c, plan.rule) for c in plan.changes)
+    mapped = plan.meta.get("projects_mapped") if plan.meta else None
+    projects = {p for s in schemes for p in s.projects}
+    holders = [h for s in schemes for h in s.holders]
+    totals = {
+        "schemes_changed": len(schemes),
+        "schemes_unchanged": len(plan.unchanged),
+        "grants_added": sum(s.grants_added for s in schemes),
+        "grants_removed": sum(s.grants_removed for s in schemes),
+        "projects_affected": None if mapped is False else len(projects),
+        "holders_changed": len(holders),
+        "holders_gaining_one_target": sum(1 for h in holders if h.gains_one_target),
+        "holders_without_all_targets": sum(1 for h in holders if h.without_all_targets),
+    }
+    return PlanDiff(
+        site=dict(plan.site),
+        rule=plan.rule,
+        mode=plan.mode,
+        schemes=schemes,
+        unchanged_schemes=tuple(plan.unchanged),
+        totals=totals,
+        missing_keys=tuple(plan.missing_keys),
+        notes=tuple(plan.notes),
+        projects_mapped=mapped if isinstance(mapped, bool) else None,
+        created_at=plan.created_at,
+        tool_version=plan.tool_version,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- JSON
+
+
+def _holder_json(h: HolderChange) -> dict[str, Any]:
+    return {
+        "holder": h.holder.to_request(),
+        "display": h.holder.display,
+        "addon_role": h.holder.is_addon_role,
+        "gains": list(h.gains),
+        "loses": list(h.loses),
+        "kept": list(h.kept),
+        "other_unchanged": h.other_unchanged,
+        "grants_removed": h.removed_grants,
+        "duplicates_removed": list(h.duplicates_removed),
+        "targets_after": list(h.targets_after),
+        "gains_one_target": h.gains_one_target,
+        "without_all_targets": h.without_all_targets,
+    }
+
+
+def diff_to_json(d: PlanDiff) -> dict[str, Any]:
+    """Stable JSON for scripts (`migrate plan --json`, `migrate show --json`)."""
+    return {
+        "kind": DIFF_KIND,
+        "site": dict(d.site),
+        "rule": {"name": d.rule.name, "source": d.rule.source, "targets": list(d.rule.targets)},
+        "mode": d.mode,
+        "created_at": d.created_at,
+        "tool_version": d.tool_version,
+        "changes_pending": not d.empty,
+        "applicable": d.applicable,
+        "missing_keys": list(d.missing_keys),
+        "apply_blocked_reason": d.apply_blocked_reason,
+        "projects_mapped": d.projects_mapped,
+        "totals": dict(d.totals),
+        "notes": list(d.notes),
+        "schemes": [
+            {
+                "id": s.scheme_id,
+                "name": s.scheme_name,
+                "projects": list(s.projects),
+                "grants_before": s.grants_before,
+                "grants_after": s.grants_after,
+                "grants_added": s.grants_added,
+                "grants_removed": s.grants_removed,
+                "unchanged_holders": s.unchanged_holders,
+                "fingerprint": s.fingerprint,
+                "after_fingerprint": s.after_fingerprint,
+                "holders": [_holder_json(h) for h in s.holders],
+                "notes": list(s.notes),
+            }
+            for s in d.schemes
+        ],
+        "unchanged_schemes": list(d.unchanged_schemes),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- text
+
+# Line kinds the CLI maps to colours; plain text ignores them.
+TITLE, SCHEME, HOLDER, ADD, REMOVE, KEEP, NOTE, WARN, SUMMARY, BLANK = (
+    "title", "scheme", "holder", "add", "remove", "keep", "note", "warn", "summary", "blank",
+)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _projects_phrase(projects: tuple[str, ...], mapped: bool | None, limit: int = 8) -> str:
+    if mapped is False:
+        return ""
+    if not projects:
+        return " (no project uses it)"
+    shown = ", ".join(projects[:limit]) + (f", +{len(projects) - limit} more" if len(projects) > limit else "")
+    return f" (used by {_plural(len(projects), 'project')}: {shown})"
+
+
+def diff_lines(d: PlanDiff) -> list[tuple[str, str]]:
+    """The diff as (kind, text) lines: `+` added, `-` removed, `=` unchanged summary, `!` warnings."""
+    r = d.rule
+    lines: list[tuple[str, str]] = []
+    add = lines.append
+    site = d.site
+    where = site.get("url", "?")
+    if site.get("deployment_type"):
+        where += f" ({site['deployment_type']}{', ' + repr(site['server_title']) if site.get('server_title') else ''})"
+    add((TITLE, f"migrate plan: rule {r.name} ({r.source} -> {' + '.join(r.targets)}), mode {d.mode}"))
+    add((TITLE, f"site: {where}"))
+    if d.created_at:
+        add((TITLE, f"made: {d.created_at}" + (f" by migrate {d.tool_version}" if d.tool_version else "")))
+    for s in d.schemes:
+        add((BLANK, ""))
+        add((SCHEME, f"~ scheme {s.scheme_id} {s.scheme_name!r}{_projects_phrase(s.projects, d.projects_mapped)}"))
+        for h in s.holders:
+            add((HOLDER, f"    {h.holder.display}"))
+            for p in h.gains:
+                add((ADD, f"      + {p}"))
+            for p in h.loses:
+                extra = f" ({h.removed_grants} grants)" if p == r.source and h.removed_grants > 1 else ""
+                add((REMOVE, f"      - {p}{extra}"))
+            for p in h.duplicates_removed:
+                add((REMOVE, f"      - {p} (a duplicate grant; the permission stays)"))
+            kept = list(h.kept)
+            if h.other_unchanged:
+                kept.append(_plural(h.other_unchanged, "other permission"))
+            if kept:
+                add((KEEP, f"        = {', '.join(kept)} unchanged"))
+            if h.without_all_targets:
+                add((WARN, f"        ! ends without {', '.join(t for t in r.targets if t not in h.targets_after)}"))
+        if s.unchanged_holders:
+            n = s.unchanged_holders
+            add((KEEP, f"    = {_plural(n, 'other ' + r.source + ' holder')} {'needs' if n == 1 else 'need'} nothing"))
+        for n in s.notes:
+            add((NOTE, f"    note: {n}"))
+    t = d.totals
+    add((BLANK, ""))
+    if d.unchanged_schemes:
+        n = len(d.unchanged_schemes)
+        add((KEEP, f"= {_plural(n, 'scheme')} {'needs' if n == 1 else 'need'} no change"))
+    if d.empty:
+        add((SUMMARY, f"No changes: every {r.source} holder already has what the rule gives it (mode {d.mode})."))
+    else:
+        proj = "" if t["projects_affected"] is None else f", {_plural(t['projects_affected'], 'project')} affected"
+        add(
+            (
+                SUMMARY,
+                f"Plan: {_plural(t['schemes_changed'], 'scheme')} to change{proj}: "
+                f"{_plural(t['grants_added'], 'grant')} to add, {_plural(t['grants_removed'], 'grant')} to remove "
+                f"({_plural(t['holders_changed'], 'holder')}).",
+            )
+        )
+        if t["holders_gaining_one_target"]:
+            n = t["holders_gaining_one_target"]
+            add((NOTE, f"{_plural(n, 'holder')} {'gains' if n == 1 else 'gain'} only one of {', '.join(r.targets)}"))
+        if t["holders_without_all_targets"]:
+            add(
+                (
+                    WARN,
+                    f"! {_plural(t['holders_without_all_targets'], 'holder')} will not hold every target; "
+                    f"they keep {r.source} (see the rule's holder policy)",
+                )
+            )
+    for n in d.notes:
+        add((NOTE, f"note: {n}"))
+    if not d.applicable:
+        add((WARN, f"! apply is not possible on this site: it does not know {', '.join(d.missing_keys)}"))
+    return lines
+
+
+def render_text(d: PlanDiff) -> str:
+    """Plain text (no colour, no markup): for pipes, files and the change report."""
+    return "\n".join(text for _, text in diff_lines(d)) + "\n"

@@ -1,0 +1,253 @@
+"""Saved plans: strict loading, 0600 files, and refusal of anything that is not exactly what was planned."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from migrate.errors import PlanFileError
+from migrate.model import ADDON_ROLE_NAME, Grant, Holder, PermissionInfo, Scheme, SiteInfo
+from migrate.plan import make_plan
+from migrate.planfile import (
+    FORMAT_VERSION,
+    checksum_of,
+    check_site,
+    default_plan_path,
+    load_plan,
+    plan_id,
+    plan_to_json,
+    save_plan,
+)
+from migrate.rules import BROWSE_SPLIT
+
+B, VP, VI = "BROWSE_PROJECTS", "VIEW_PROJECTS", "VIEW_ISSUES"
+GROUP = Holder("group", "jira-users", "uuid-1", extra={"group": {"name": "jira-users", "groupId": "uuid-1"}})
+ADDON = Holder("projectRole", "10003", "10003", extra={"projectRole": {"name": ADDON_ROLE_NAME, "id": 10003}})
+
+
+def site_info(url="https://acme.atlassian.net", base_url=None) -> SiteInfo:
+    return SiteInfo(
+        url=url,
+        base_url=base_url or url,
+        deployment_type="Cloud",
+        version="1001.0.0",
+        server_title="Acme",
+        api_version="3",
+        permissions={k: PermissionInfo(k, k, "PROJECT") for k in (B, VP, VI)},
+    )
+
+
+@pytest.fixture
+def plan():
+    schemes = [
+        Scheme(10000, "Default Permission Scheme", (Grant(B, GROUP, 1, extra={"self": "https://x/1"}), Grant(B, ADDON, 2))),
+        Scheme(10001, "Équipe Montréal ☕", (Grant(B, GROUP, 3), Grant(VP, GROUP, 4), Grant("ADD_COMMENTS", GROUP, 5))),
+        Scheme(10002, "done", (Grant(VP, GROUP, 6), Grant(VI, GROUP, 7))),
+    ]
+    return make_plan(
+        schemes,
+        BROWSE_SPLIT,
+        site_info(),
+        mode="finish",
+        projects_by_scheme={10000: ["ABC", "DEF"], 10001: ["MTL"]},
+        created_at="2025-06-01T12:00:00+00:00",
+        tool_version="0.1.0",
+    )
+
+
+@pytest.fixture
+def saved(plan, tmp_path):
+    return save_plan(plan, directory=tmp_path / "plans")
+
+
+def rewrite(path, mutate, *, fix_checksum=False):
+    doc = json.loads(path.read_text())
+    mutate(doc)
+    if fix_checksum:
+        doc["checksum"] = checksum_of(doc)
+    path.write_text(json.dumps(doc))
+
+
+def test_round_trip(plan, saved):
+    loaded = load_plan(saved)
+    assert loaded == plan
+    assert loaded.meta["checksum"] == json.loads(saved.read_text())["checksum"]
+    assert loaded.meta["projects_mapped"] is True
+    assert plan_id(loaded) == plan_id(plan) and len(plan_id(plan)) == 16
+    assert loaded.change_for(10000).before[0].extra["self"] == "https://x/1"
+    assert any(o.holder.is_addon_role for o in loaded.change_for(10000).adds)
+
+
+def test_default_path_and_mode(plan, saved, tmp_path):
+    assert saved.parent == tmp_path / "plans"
+    assert saved.name.endswith("-20250601T120000-finish.json") and saved.name.startswith("acme.atlassian.net-")
+    assert saved == default_plan_path(plan, tmp_path / "plans")
+    assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
+    explicit = save_plan(plan, tmp_path / "mine.json")
+    assert stat.S_IMODE(os.stat(explicit).st_mode) == 0o600
+    assert not [p for p in (tmp_path / "plans").iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_tampered_operation(saved):
+    rewrite(saved, lambda d: d["changes"][0]["operations"][0].update(permission="ADMINISTER"))
+    with pytest.raises(PlanFileError, match="failed its checksum") as e:
+        load_plan(saved)
+    assert "edited" in e.value.message and e.value.hint
+
+
+def test_tampered_site(saved):
+    rewrite(saved, lambda d: d["site"].update(url="https://other.atlassian.net"))
+    with pytest.raises(PlanFileError, match="checksum"):
+        load_plan(saved)
+
+
+def test_whitespace_reformatting_is_not_tampering(plan, saved):
+    saved.write_text(json.dumps(json.loads(saved.read_text()), indent=None, sort_keys=True))
+    assert load_plan(saved) == plan
+
+
+def test_unknown_major_version(saved):
+    rewrite(saved, lambda d: d.update(format_version="2.0"), fix_checksum=True)
+    with pytest.raises(PlanFileError, match="plan format 2.0") as e:
+        load_plan(saved)
+    assert "re-run `migrate plan`" in e.value.hint
+
+
+def test_newer_minor_version_is_read(plan, saved):
+    major = FORMAT_VERSION.split(".")[0]
+    rewrite(saved, lambda d: d.update(format_version=f"{major}.9", future_field=1), fix_checksum=True)
+    assert load_plan(saved) == plan
+
+
+@pytest.mark.parametrize("version", [None, 1, "x.1", ""])
+def test_bad_format_version(saved, version):
+    rewrite(saved, lambda d: d.update(format_version=version), fix_checksum=True)
+    with pytest.raises(PlanFileError, match="format_version"):
+        load_plan(saved)
+
+
+def test_malformed_json(tmp_path):
+    p = tmp_path / "p.json"
+    p.write_text('{"kind": "migrate-plan", ')
+    with pytest.raises(PlanFileError, match="not valid JSON"):
+        load_plan(p)
+
+
+def test_truncated_file(saved):
+    raw = saved.read_bytes()
+    saved.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(PlanFileError, match="not valid JSON"):
+        load_plan(saved)
+
+
+def test_empty_and_binary_files(tmp_path):
+    (tmp_path / "empty.json").write_bytes(b"")
+    with pytest.raises(PlanFileError, match="not valid JSON"):
+        load_plan(tmp_path / "empty.json")
+    (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(PlanFileError, match="not UTF-8"):
+        load_plan(tmp_path / "bin.json")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(PlanFileError, match="does not exist"):
+        load_plan(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize("doc,message", [([1, 2], "expected a JSON object"), ({"kind": "terraform-plan"}, "kind is 'terraform-plan'"), ({}, "kind is None")])
+def test_wrong_kind(tmp_path, doc, message):
+    p = tmp_path / "p.json"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(PlanFileError, match=message):
+        load_plan(p)
+
+
+def test_fingerprint_mismatch(saved):
+    # a consistent checksum over an edited before-state: the fingerprint catches it
+    rewrite(saved, lambda d: d["changes"][0]["before"].pop(), fix_checksum=True)
+    with pytest.raises(PlanFileError, match="does not match its fingerprint"):
+        load_plan(saved)
+
+
+def test_remove_of_a_grant_not_in_the_before_state(saved):
+    def mutate(d):
+        for o in d["changes"][0]["operations"]:
+            if o["action"] == "remove":
+                o["grant_id"] = 999
+    rewrite(saved, mutate, fix_checksum=True)
+    with pytest.raises(PlanFileError, match="removes grant 999"):
+        load_plan(saved)
+
+
+def test_remove_pointing_at_another_grant(saved):
+    # grant 5 exists (ADD_COMMENTS) but is not the BROWSE_PROJECTS grant the operation names
+    def mutate(d):
+        ops = [o for o in d["changes"][1]["operations"] if o["action"] == "remove"]
+        ops[0]["grant_id"] = 5
+    rewrite(saved, mutate, fix_checksum=True)
+    with pytest.raises(PlanFileError, match="removes grant 5"):
+        load_plan(saved)
+
+
+@pytest.mark.parametrize(
+    "mutate,message",
+    [
+        (lambda d: d.pop("changes"), "has no 'changes'"),
+        (lambda d: d.update(changes={}), "wrong type"),
+        (lambda d: d.update(mode="yolo"), "unknown mode"),
+        (lambda d: d.update(site="acme"), "wrong type"),
+        (lambda d: d["site"].pop("url"), "has no 'url'"),
+        (lambda d: d["rule"].update(targets=[]), "non-empty list"),
+        (lambda d: d["rule"].update(extra=1), "unknown field"),
+        (lambda d: d["changes"][0].update(scheme_id="10000"), "wrong type"),
+        (lambda d: d["changes"][0].update(scheme_id=True), "wrong type"),
+        (lambda d: d["changes"][0]["operations"].append({"action": "put"}), "action 'add' or 'remove'"),
+        (lambda d: d["changes"][0]["before"].append({"permission": "X"}), "holder"),
+        (lambda d: d["changes"].append(d["changes"][0]), "appears twice"),
+        (lambda d: d.update(unchanged="10002"), "list of scheme ids"),
+        (lambda d: d.update(missing_keys="VIEW_ISSUES"), "list of strings"),
+        (lambda d: d["changes"][0].update(projects=[1]), "list of strings"),
+        (lambda d: d.update(projects_mapped="yes"), "wrong type"),
+    ],
+)
+def test_malformed_content(saved, mutate, message):
+    rewrite(saved, mutate, fix_checksum=True)
+    with pytest.raises(PlanFileError, match="malformed plan file") as e:
+        load_plan(saved)
+    assert message in e.value.message
+
+
+def test_check_site(plan):
+    check_site(plan, site_info())
+    with pytest.raises(PlanFileError, match="made for https://acme.atlassian.net") as e:
+        check_site(plan, site_info("https://other.atlassian.net"))
+    assert "JIRA_URL" in e.value.hint
+    # same URL, but the server behind it says it is another site
+    with pytest.raises(PlanFileError):
+        check_site(plan, site_info(base_url="https://acme-sandbox.atlassian.net"))
+    check_site(plan, site_info(base_url="https://acme.atlassian.net/"))
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "plans" / "examples").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_plans_still_load(path):
+    # the versioned examples must stay readable by this version (format and checksum)
+    plan = load_plan(path)
+    assert plan.changes and plan.site["url"].startswith("http://127.0.0.1")
+    assert plan_to_json(plan)["checksum"] == json.loads(path.read_text())["checksum"]
+
+
+def test_examples_exist():
+    assert {p.name for p in EXAMPLES} >= {"demo-add.json", "demo-finish.json"}
+
+
+def test_plan_to_json_is_stable(plan):
+    a, b = plan_to_json(plan), plan_to_json(plan)
+    assert a == b and a["checksum"] == checksum_of(a)
+    assert a["totals"]["grants_removed"] == 3 and a["unchanged"] == [10002]
