@@ -1,0 +1,175 @@
+"""`migrate codemod`: rewrite BROWSE_PROJECTS permission checks in app source code.
+
+Thin: parses options, calls migrate.codemod.run, renders. Exit codes (this command's own contract, the
+black/ruff convention for CI and pre-commit): 0 nothing pending / done, 1 `--check` found pending rewrites
+(with `--strict`, needs-review sites too), 2 error (bad path, unreadable or unwritable file, usage).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, List, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from migrate.cli.common import err, out, print_error, progress_on_stderr
+
+if TYPE_CHECKING:
+    from migrate.codemod import RunReport
+
+# The codemod library (ast-grep) is imported when the command runs, not when the CLI starts.
+REWRITTEN, NEEDS_REVIEW, REPORT_ONLY = "rewritten", "needs-review", "report-only"
+
+EXIT_CLEAN = 0
+EXIT_PENDING = 1
+EXIT_FAILED = 2
+STYLE = {REWRITTEN: "green", NEEDS_REVIEW: "yellow", REPORT_ONLY: "cyan"}
+
+HELP = """Rewrite BROWSE_PROJECTS permission checks in app code for the VIEW_PROJECTS / VIEW_ISSUES split.
+
+Project-context checks become VIEW_PROJECTS; issue-context checks need VIEW_PROJECTS and VIEW_ISSUES;
+grant code gets the new keys added next to the old one; Data Center APIs are reported only; anything
+whose context is not known statically is reported as needs-review (never guessed).
+
+Exit codes: 0 clean/done, 1 --check found pending rewrites (--strict: or needs-review sites), 2 error."""
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("codemod", help=HELP, no_args_is_help=True)
+    def codemod(
+        paths: List[Path] = typer.Argument(..., help="Files or directories to scan.", show_default=False),
+        diff: bool = typer.Option(False, "--diff", help="Print a unified diff and write nothing (the default)."),
+        write: bool = typer.Option(False, "--write", help="Rewrite files in place (atomically, keeping file modes)."),
+        check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when rewrites are pending (CI, pre-commit)."),
+        strict: bool = typer.Option(False, "--strict", help="With --check: needs-review sites also make it exit 1."),
+        json_out: bool = typer.Option(False, "--json", help="Print a JSON document (summary, findings, diffs) on stdout."),
+        sarif: Optional[Path] = typer.Option(None, "--sarif", metavar="FILE", help="Also write SARIF 2.1.0 results to FILE."),
+        include_vendored: bool = typer.Option(
+            False, "--include-vendored", help="Also scan node_modules, vendor, dist, build and similar trees."
+        ),
+        jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes for big trees (0 = one per CPU)."),
+    ) -> None:
+        modes = [name for name, on in (("diff", diff), ("write", write), ("check", check)) if on]
+        if len(modes) > 1:
+            raise typer.BadParameter(f"choose one of --diff, --write, --check (got {', '.join('--' + m for m in modes)})")
+        if strict and "check" not in modes:
+            raise typer.BadParameter("--strict only applies to --check")
+        mode = modes[0] if modes else "diff"
+        from migrate.codemod import run, to_json, to_sarif
+
+        try:
+            with progress_on_stderr(enabled=not json_out) as bar:
+                report = run(
+                    [str(p) for p in paths],
+                    mode=mode,
+                    include_vendored=include_vendored,
+                    jobs=jobs or None,
+                    progress=lambda done, total: bar("scanning", done, total),
+                )
+        except FileNotFoundError as e:
+            err.print(f"[bold red]error:[/] no such file or directory: {escape(str(e))}")
+            raise typer.Exit(EXIT_FAILED)
+        except (typer.Exit, KeyboardInterrupt):
+            raise
+        except Exception as e:  # noqa: BLE001 - report, never a traceback
+            print_error(e)
+            raise typer.Exit(EXIT_FAILED)
+        if sarif is not None:
+            try:
+                _write_json(sarif, to_sarif(report))
+            except OSError as e:
+                report.errors.append((str(sarif), f"cannot write SARIF: {e.strerror or e}"))
+        if json_out:
+            typer.echo(json.dumps(to_json(report), indent=2))
+        else:
+            _render(report, mode)
+        for path, message in report.errors:
+            err.print(f"[bold red]error:[/] {escape(display_path(path))}: {escape(message)}")
+        raise typer.Exit(exit_code(report, mode, strict))
+
+
+def exit_code(report: RunReport, mode: str, strict: bool) -> int:
+    if report.errors:
+        return EXIT_FAILED
+    if mode == "check":
+        counts = report.counts()
+        if report.changed_files or (strict and counts[NEEDS_REVIEW]):
+            return EXIT_PENDING
+    return EXIT_CLEAN
+
+
+def _write_json(path: Path, doc: dict) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _render(report: RunReport, mode: str) -> None:
+    from migrate.codemod import unified_diff
+    if mode == "diff":
+        for r in report.changed_files:
+            _print_diff(unified_diff(r))
+    elif mode == "check":
+        for r in report.changed_files:
+            out.print(f"would rewrite {escape(display_path(r.path))}")
+    else:
+        for p in report.written:
+            out.print(f"rewrote {escape(display_path(p))}")
+    findings = report.findings
+    if findings:
+        if out.is_terminal:
+            table = Table(title="Sites", title_justify="left")
+            for h in ("Location", "Class", "Rule", "Why"):
+                table.add_column(h, overflow="fold")
+            for f in findings:
+                table.add_row(
+                    escape(f"{display_path(f.file)}:{f.line}:{f.column}"),
+                    f"[{STYLE[f.classification]}]{f.classification}[/]",
+                    f.rule,
+                    escape(f.message),
+                )
+            out.print(table)
+        else:  # one greppable line per site
+            for f in findings:
+                out.print(f"{display_path(f.file)}:{f.line}:{f.column}: {f.classification} [{f.rule}] {f.message}", markup=False)
+    counts = report.counts()
+    changed = len(report.written) if mode == "write" else len(report.changed_files)
+    verb = {"write": "files rewritten", "check": "files that would change", "diff": "files with changes"}[mode]
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(report.skipped.items())) or "none"
+    table = Table(title="Summary", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("files scanned", report.files_scanned),
+        ("files mentioning BROWSE", report.files_matched),
+        (verb, changed),
+        ("rewritten sites", f"[green]{counts[REWRITTEN]}[/]"),
+        ("needs-review sites", f"[yellow]{counts[NEEDS_REVIEW]}[/]"),
+        ("report-only sites", f"[cyan]{counts[REPORT_ONLY]}[/]"),
+        ("errors", f"[red]{len(report.errors)}[/]" if report.errors else "0"),
+        ("skipped", escape(skipped)),
+        ("seconds", f"{report.seconds:.2f}"),
+    ):
+        table.add_row(label, str(value))
+    out.print(table)
+
+
+def display_path(path: str) -> str:
+    from migrate.codemod.output import display_path as _dp
+
+    return _dp(path)
+
+
+def _print_diff(text: str) -> None:
+    if not out.is_terminal:
+        out.file.write(text)
+        out.file.flush()
+        return
+    for line in text.splitlines():
+        style = "bold" if line.startswith(("---", "+++")) else "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else None
+        out.print(escape(line), style=style, highlight=False)

@@ -1,0 +1,113 @@
+"""The scanner and the run: .gitignore (nested, negated, repository above), vendored/minified/binary skips,
+explicit files, parallel == sequential, atomic writes keeping modes."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from migrate.codemod import run
+from migrate.codemod.runner import write_atomic
+from migrate.codemod.scanner import iter_candidates
+
+KEY_JS = 'fetch(`/rest/api/3/mypermissions?issueKey=${k}&permissions=BROWSE_PROJECTS`);\n'
+
+
+def put(root, rel, text="", data: bytes | None = None):
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if data is not None:
+        p.write_bytes(data)
+    else:
+        p.write_text(text)
+    return p
+
+
+def walk(root, **kw):
+    skipped = []
+    got = [os.path.relpath(c.path, root) for c in iter_candidates([str(root)], on_skip=lambda r, p: skipped.append((r, os.path.relpath(p, root))), **kw)]
+    return sorted(got), sorted(skipped)
+
+
+def test_gitignore_nested_negation_and_repo_root(tmp_path):
+    (tmp_path / ".git").mkdir()
+    put(tmp_path, ".gitignore", "gen/\n*.gen.ts\n")
+    put(tmp_path, "app/src/a.ts", KEY_JS)
+    put(tmp_path, "app/src/b.gen.ts", KEY_JS)
+    put(tmp_path, "app/gen/c.ts", KEY_JS)
+    put(tmp_path, "app/src/legacy/.gitignore", "*.js\n!keep.js\n")
+    put(tmp_path, "app/src/legacy/old.js", KEY_JS)
+    put(tmp_path, "app/src/legacy/keep.js", KEY_JS)
+    put(tmp_path, ".git/info/exclude", "local.ts\n")
+    put(tmp_path, "app/local.ts", KEY_JS)
+    # scanning a subdirectory still honours the repository's root .gitignore and info/exclude
+    got, skipped = walk(tmp_path / "app")
+    assert got == ["src/a.ts", "src/legacy/keep.js"]
+    assert ("gitignored", "gen") in skipped and ("gitignored", "src/legacy/old.js") in skipped
+    assert ("gitignored", "local.ts") in skipped and ("gitignored", "src/b.gen.ts") in skipped
+
+
+def test_vendored_minified_and_unsupported(tmp_path):
+    put(tmp_path, "node_modules/x/index.js", KEY_JS)
+    put(tmp_path, "vendor/lib.php", "<?php")
+    put(tmp_path, "dist/app.js", KEY_JS)
+    put(tmp_path, "src/app.min.js", KEY_JS)
+    put(tmp_path, "src/ok.js", KEY_JS)
+    put(tmp_path, "docs/readme.md", "BROWSE_PROJECTS")
+    put(tmp_path, "package-lock.json", "{}")
+    got, skipped = walk(tmp_path)
+    assert got == ["src/ok.js"]
+    reasons = {r for r, _ in skipped}
+    assert {"vendored", "minified", "unsupported", "lockfile"} <= reasons
+    got, _ = walk(tmp_path, include_vendored=True)
+    assert got == ["dist/app.js", "node_modules/x/index.js", "src/ok.js", "vendor/lib.php"]
+
+
+def test_binary_huge_non_utf8_and_minified_content_are_skipped(tmp_path):
+    put(tmp_path, "bin.json", data=b'{"a": "BROWSE_PROJECTS"}\x00\x01')
+    put(tmp_path, "latin.py", data='x = "BROWSE_PROJECTS é"'.encode("latin-1"))
+    put(tmp_path, "big.js", "// BROWSE_PROJECTS\n" + "x" * 2_100_000)
+    put(tmp_path, "packed.js", "var a=1;" * 5000 + KEY_JS)
+    report = run([str(tmp_path)], mode="check")
+    assert report.skipped == {"binary": 1, "not-utf8": 1, "too-large": 1, "minified": 1}
+    assert report.findings == [] and not report.errors
+
+
+def test_explicit_file_is_scanned_even_if_ignored(tmp_path):
+    (tmp_path / ".git").mkdir()
+    put(tmp_path, ".gitignore", "ignored.js\n")
+    f = put(tmp_path, "ignored.js", KEY_JS)
+    report = run([str(f)], mode="check")
+    assert len(report.changed_files) == 1
+
+
+def test_missing_path_raises(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        run([str(tmp_path / "nope")])
+
+
+def test_parallel_equals_sequential(tmp_path):
+    for i in range(450):  # above the pool threshold
+        put(tmp_path, f"d{i % 7}/f{i}.ts", KEY_JS if i % 50 == 0 else "export const x = 1;\n")
+    seq = run([str(tmp_path)], mode="check", jobs=1)
+    par = run([str(tmp_path)], mode="check", jobs=2)
+    assert seq.files_scanned == par.files_scanned == 450
+    assert [(f.file, f.line, f.rule, f.classification) for f in seq.findings] == [(f.file, f.line, f.rule, f.classification) for f in par.findings]
+    assert len(par.changed_files) == 9
+
+
+def test_write_keeps_mode_and_refuses_concurrent_change(tmp_path):
+    f = put(tmp_path, "run.py", 'u = f"/x?issueKey={k}&permissions=BROWSE_PROJECTS"\n')
+    os.chmod(f, 0o750)
+    report = run([str(tmp_path)], mode="write")
+    assert report.written == [str(f)]
+    assert "VIEW_PROJECTS,VIEW_ISSUES" in f.read_text()
+    assert stat.S_IMODE(os.stat(f).st_mode) == 0o750
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".migrate-codemod-")]
+    with pytest.raises(RuntimeError):
+        write_atomic(str(f), "something else", "new")
+    # a second run changes nothing
+    again = run([str(tmp_path)], mode="check")
+    assert again.changed_files == [] and again.findings == []
