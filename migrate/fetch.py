@@ -3,10 +3,12 @@ the project -> scheme map. Counts requests so benchmarks can compare with the mi
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
 from migrate.jira.client import JiraClient
+from migrate.jira.throttle import shared_cooldown
 from migrate.model import Scheme, SiteInfo
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total); total 0 when unknown
@@ -38,9 +40,8 @@ def fetch_site(client: JiraClient, *, with_projects: bool = True, progress: Prog
             report("projects", done[0], len(projects))
             return sid
 
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        # parallel GETs share one pause: a Retry-After told to one worker holds back all of them
+        with shared_cooldown(client), ThreadPoolExecutor(max_workers=8) as pool:
             for p, sid in zip(projects, pool.map(one, projects)):
                 mapping.setdefault(sid, []).append(p.key)
         mapping = {k: sorted(v) for k, v in mapping.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -53,12 +54,14 @@ def _opt_str(v: Any, what: str) -> str | None:
     raise InvalidResponseError(f"{what} should be a string, got {type(v).__name__}")
 
 
-def _int_id(v: Any, what: str) -> int:
+def int_id(v: Any, what: str) -> int:
+    """Jira ids arrive as ints or numeric strings; anything else is a broken response, never a ValueError."""
     if isinstance(v, bool):
         raise InvalidResponseError(f"{what} should be an integer id, got a boolean")
     if isinstance(v, int):
         return v
-    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+    # ascii digits only: str.isdigit() accepts '²' and Arabic-Indic digits; 19 digits fit a Java long
+    if isinstance(v, str) and re.fullmatch(r"-?[0-9]{1,19}", v.strip()):
         return int(v)
     raise InvalidResponseError(f"{what} should be an integer id, got {v!r:.60}")
 
@@ -173,7 +176,7 @@ class Grant:
         return cls(
             permission=perm,
             holder=Holder.from_json(d.get("holder")),
-            id=None if gid is None else _int_id(gid, "grant id"),
+            id=None if gid is None else int_id(gid, "grant id"),
             extra=_frozen(extra),
         )
 
@@ -239,7 +242,7 @@ class Scheme:
         scope = d.get("scope")
         extra = {k: v for k, v in d.items() if k not in ("id", "name", "description", "scope", "permissions")}
         return cls(
-            id=_int_id(d.get("id"), "permission scheme id"),
+            id=int_id(d.get("id"), "permission scheme id"),
             name=name,
             grants=tuple(Grant.from_json(g) for g in perms),
             description=_opt_str(d.get("description"), "scheme description"),
@@ -263,7 +266,7 @@ class Project:
         if not isinstance(key, str):
             raise InvalidResponseError("project has no 'key'")
         return cls(
-            id=_int_id(d.get("id"), "project id"),
+            id=int_id(d.get("id"), "project id"),
             key=key,
             name=str(d.get("name", key)),
             simplified=bool(d.get("simplified", False)),

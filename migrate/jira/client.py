@@ -41,6 +41,7 @@ from migrate.model import (
     Project,
     Scheme,
     SiteInfo,
+    int_id,
     parse_permissions,
 )
 from migrate.redact import redact
@@ -238,7 +239,7 @@ class JiraClient:
         if text:
             try:
                 body = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting from a broken proxy
                 body = None
         if 200 <= status < 300:
             if status == 204 or not text:
@@ -389,6 +390,7 @@ class JiraClient:
                 method="POST",
                 path=e.path,
                 error_messages=e.error_messages,
+                retry_after=e.retry_after,
             ) from None
         return Grant.from_json(data)
 
@@ -403,9 +405,17 @@ class JiraClient:
     def search_projects(self, *, statuses: Iterable[str] = ("live", "archived")) -> list[Project]:
         """Every project the caller can see (run as an admin to see all), following pagination."""
         out: list[Project] = []
+        if self.api_version == "2":
+            # Data Center has no /project/search (a 404 there would read as "no projects"): it lists every
+            # project in one unpaginated array
+            data = self.request("GET", "/project", params={"includeArchived": "true"})
+            if not isinstance(data, list):
+                raise InvalidResponseError("GET /project did not return a list of projects")
+            return [Project.from_json(p) for p in data]
         start = 0
-        status = ",".join(statuses) if self.api_version == "3" else None
-        while True:
+        status = ",".join(statuses)
+        # a server that never says isLast must not keep us paging forever: 100k pages is 10M projects
+        for _ in range(100_000):
             params: dict[str, Any] = {"startAt": start, "maxResults": 100}
             if status:
                 params["status"] = status
@@ -416,17 +426,22 @@ class JiraClient:
             if not isinstance(page, dict) or not isinstance(page.get("values"), list):
                 raise InvalidResponseError("GET /project/search did not return a page of projects")
             values = page["values"]
+            if page.get("startAt", start) != start:
+                raise InvalidResponseError(
+                    f"GET /project/search answered startAt={page.get('startAt')!r} when asked for {start}: "
+                    "pagination is not advancing"
+                )
             out.extend(Project.from_json(p) for p in values)
             if page.get("isLast", True) or not values:
-                break
+                return out
             start += len(values)
-        return out
+        raise InvalidResponseError("GET /project/search never reported its last page")
 
     def project_scheme_id(self, project_key_or_id: str | int) -> int:
         data = self.request("GET", f"/project/{project_key_or_id}/permissionscheme")
         if not isinstance(data, dict) or "id" not in data:
             raise InvalidResponseError(f"GET /project/{project_key_or_id}/permissionscheme returned no scheme id")
-        return int(data["id"])
+        return int_id(data["id"], f"permission scheme id of project {project_key_or_id}")
 
     def check_permissions(
         self,
