@@ -204,7 +204,8 @@ def test_normalise_site_url(raw, expected):
     assert normalise_site_url(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["http://acme.atlassian.net", "ftp://x", "", "https://user:pw@acme.atlassian.net", "http://10.0.0.1"])
+@pytest.mark.parametrize("raw", ["http://acme.atlassian.net", "ftp://x", "", "https://user:pw@acme.atlassian.net", "http://10.0.0.1",
+                                 "http://[::1", "http://localhost:99999", "https://acme.atlassian.net:abc"])
 def test_bad_site_urls(raw):
     with pytest.raises(ConfigError):
         normalise_site_url(raw)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
 app = typer.Typer(
@@ -15,15 +13,9 @@ app = typer.Typer(
 )
 
 # Each module adds its commands through register(app); the order here is the order in --help.
-_COMMAND_MODULES = ("doctor", "plan", "apply", "sites", "report", "codemod", "sandbox")
+from migrate.cli import apply, codemod, doctor, plan, report, sandbox, sites  # noqa: E402
 
-for _name in _COMMAND_MODULES:
-    try:
-        _mod = importlib.import_module(f"migrate.cli.{_name}")
-    except ModuleNotFoundError as e:  # TEMPORARY while parts are being built; removed before release
-        if e.name != f"migrate.cli.{_name}":
-            raise
-        continue
+for _mod in (doctor, plan, apply, sites, report, codemod, sandbox):
     _mod.register(app)
 
 

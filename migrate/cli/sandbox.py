@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from migrate.sandbox import SEEDS, FaultSpecError, Sandbox, SandboxError, is_loopback, parse_faults, parse_rate_limit
+from migrate.sandbox.seeds import SEEDS
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -29,6 +29,8 @@ def _serve(
     rate_limit: Optional[str] = typer.Option(None, "--rate-limit", help="'cloud' (GET/POST 100/s, PUT/DELETE 50/s) or N/s."),
 ) -> None:
     """Serve a local Jira site on loopback until Ctrl-C. Prints the URL and the (non-secret) credentials."""
+    from migrate.sandbox import FaultSpecError, Sandbox, SandboxError, is_loopback, parse_faults, parse_rate_limit
+
     if not is_loopback(host):
         _err.print(f"[red]error:[/] the sandbox only listens on loopback addresses (127.0.0.1, ::1, localhost); "
                    f"{host!r} is not one. It is a test site with well-known credentials.")
@@ -48,7 +50,9 @@ def _serve(
     try:
         sandbox = Sandbox(seed, schemes=schemes, random_seed=random_seed, flavour=flavour,
                           new_keys=False if no_new_keys else None, faults=faults, latency_ms=latency,
-                          rate_limit=rate_limit, host=host, port=port)
+                          rate_limit=rate_limit, host=host, port=port,
+                          # live Cloud embeds role/group/user names when `expand` asks: the diff reads better
+                          expand_holders=True)
         sandbox.start()
     except SandboxError as e:
         _err.print(f"[red]error:[/] {e}")

@@ -70,7 +70,11 @@ def normalise_site_url(url: str) -> str:
     raw = url.strip()
     if "://" not in raw:
         raw = "https://" + raw
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+        port = parts.port  # parsed lazily: a bad port only raises here
+    except ValueError as e:  # 'http://[::1', ':99999', ':abc'
+        raise ConfigError(f"not a site URL: {redact(url)!r} ({e})") from None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if not host:
@@ -85,8 +89,8 @@ def normalise_site_url(url: str) -> str:
             hint="use https:// (plain http is only allowed for loopback addresses such as the local sandbox)",
         )
     netloc = host if ":" not in host else f"[{host}]"
-    if parts.port:
-        netloc += f":{parts.port}"
+    if port:
+        netloc += f":{port}"
     path = parts.path.rstrip("/")
     for suffix in ("/rest/api/3", "/rest/api/2"):
         if path.endswith(suffix):

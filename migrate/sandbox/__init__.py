@@ -11,12 +11,44 @@ against it honestly. It never imports typer or rich (only ``migrate.cli.sandbox`
                          auth=site.admin.auth)
 """
 
-from migrate.sandbox.app import Credentials, Login
-from migrate.sandbox.clock import FakeClock
-from migrate.sandbox.faults import FaultConfig, FaultSpecError, parse_faults
-from migrate.sandbox.ratelimit import parse_rate_limit
-from migrate.sandbox.seeds import SEEDS, SeedSpec, resolve_seed
-from migrate.sandbox.server import Sandbox, SandboxError, is_loopback
+import importlib
+from typing import TYPE_CHECKING
+
+# Names resolve on first use (PEP 562): `migrate --help` should not pay for werkzeug and the server.
+_WHERE = {
+    "Credentials": "app",
+    "Login": "app",
+    "FakeClock": "clock",
+    "FaultConfig": "faults",
+    "FaultSpecError": "faults",
+    "parse_faults": "faults",
+    "parse_rate_limit": "ratelimit",
+    "SEEDS": "seeds",
+    "SeedSpec": "seeds",
+    "resolve_seed": "seeds",
+    "Sandbox": "server",
+    "SandboxError": "server",
+    "is_loopback": "server",
+}
+
+if TYPE_CHECKING:
+    from migrate.sandbox.app import Credentials, Login
+    from migrate.sandbox.clock import FakeClock
+    from migrate.sandbox.faults import FaultConfig, FaultSpecError, parse_faults
+    from migrate.sandbox.ratelimit import parse_rate_limit
+    from migrate.sandbox.seeds import SEEDS, SeedSpec, resolve_seed
+    from migrate.sandbox.server import Sandbox, SandboxError, is_loopback
+
+
+def __getattr__(name: str):
+    try:
+        module = _WHERE[name]
+    except KeyError:
+        raise AttributeError(f"module 'migrate.sandbox' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"migrate.sandbox.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Credentials",
