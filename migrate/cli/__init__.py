@@ -19,19 +19,25 @@ for _mod in (doctor, plan, apply, sites, report, codemod, sandbox):
     _mod.register(app)
 
 
+def _print_version(value: bool) -> None:
+    # an eager option callback runs while parsing, before click insists on a sub-command
+    if value:
+        from migrate import __version__
+
+        typer.echo(f"migrate {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+    ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="Log requests to stderr (-vv for debug)."),
 ) -> None:
     from migrate.cli.common import setup_logging
 
     setup_logging(verbose)
-    if version:
-        from migrate import __version__
-
-        typer.echo(f"migrate {__version__}")
-        raise typer.Exit(0)
 
 
 def main() -> None:

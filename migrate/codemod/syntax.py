@@ -686,6 +686,9 @@ class Syntax:
                 sep = ", "
         if el.kind() == "block_sequence_item":
             sep = "\n" + self._indent_at(s)
+            # the last item of a file can span its trailing line breaks: insert after its text instead
+            e = s + len(self.src[s:e].rstrip())
+            copies = [c.rstrip() for c in copies]  # copies of such an item carry those line breaks too
         return Edit(e, e, "".join(sep + c for c in copies))
 
     def _indent_at(self, offset: int) -> str:

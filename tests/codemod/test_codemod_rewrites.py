@@ -643,6 +643,14 @@ CASES = [
         """),
         {"grant"},
     ),
+    (
+        "yaml-grant-list-last-item-of-file",  # the item's span includes the file's trailing line breaks
+        "grants.yaml",
+        "- permission: BROWSE_PROJECTS\n  holder: g\n\n\n",
+        "- permission: BROWSE_PROJECTS\n  holder: g\n- permission: VIEW_PROJECTS\n  holder: g\n"
+        "- permission: VIEW_ISSUES\n  holder: g\n\n\n",
+        {"grant"},
+    ),
     # ------------------------------------------------------------------ Terraform
     (
         "tf-grant-resource",
