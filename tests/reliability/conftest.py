@@ -7,7 +7,23 @@ run keeps a sample of every check.
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _restore_migrate_logging():
+    """`migrate -v` run in-process (CliRunner) points the `migrate` logger at the runner's stderr, which is
+    closed once the command returns; later tests in the same worker would then log DEBUG lines into a
+    closed file ("--- Logging error ---" for every request). Put the logger back after each test."""
+    logger = logging.getLogger("migrate")
+    handlers, level, filters, propagate = list(logger.handlers), logger.level, list(logger.filters), logger.propagate
+    yield
+    logger.handlers[:] = handlers
+    logger.filters[:] = filters
+    logger.setLevel(level)
+    logger.propagate = propagate
 
 
 @pytest.fixture
