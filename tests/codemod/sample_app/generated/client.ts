@@ -1,0 +1,1 @@
+export const P = "/rest/api/3/mypermissions?issueKey=X&permissions=BROWSE_PROJECTS";
