@@ -41,6 +41,7 @@ from migrate.errors import (
     AmbiguousWriteError,
     AuthenticationError,
     BadRequestError,
+    ConfigError,
     JiraError,
     MigrateError,
     PermissionDeniedError,
@@ -223,6 +224,8 @@ def crash_hook_from_env(env: dict[str, str] | None = None) -> CrashHook | None:
     raw = (env if env is not None else os.environ).get(CRASH_ENV, "").strip()
     if not raw:
         return None
+    if not raw.isdecimal():
+        raise ConfigError(f"{CRASH_ENV} must be a positive number of crash points, got {raw[:20]!r}")
     limit = int(raw)
     counter = itertools.count(1)
     lock = threading.Lock()
