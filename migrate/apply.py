@@ -48,7 +48,7 @@ from migrate.errors import (
     PlanFileError,
     UnsupportedSiteError,
 )
-from migrate.jira.throttle import DEFAULT_WRITES_PER_SECOND, Cooldown, TokenBucket, shared_cooldown
+from migrate.jira.throttle import DEFAULT_CONCURRENCY, DELETE_SHARE, DEFAULT_WRITES_PER_SECOND, Cooldown, TokenBucket, shared_cooldown
 from migrate.lock import site_lock
 from migrate.model import Grant, Holder, Scheme, SiteInfo
 from migrate.plan import Plan, SchemeChange
@@ -387,6 +387,7 @@ class ThrottledClient:
     def __init__(self, client, bucket: TokenBucket, cooldown: Cooldown):
         self._client = client
         self.bucket = bucket
+        self.delete_bucket = bucket.scaled(DELETE_SHARE)  # Jira limits DELETE separately, at half the rate
         self.cooldown = cooldown
 
     def __getattr__(self, name: str) -> Any:
@@ -397,7 +398,7 @@ class ThrottledClient:
         return self._client.create_grant(scheme_id, permission, holder)
 
     def delete_grant(self, scheme_id: int, grant_id: int) -> bool:
-        self.bucket.acquire()
+        self.delete_bucket.acquire()
         return self._client.delete_grant(scheme_id, grant_id)
 
 
@@ -565,7 +566,7 @@ def apply_plan(
     plan: Plan,
     *,
     store_root: Path | None = None,
-    concurrency: int = 4,
+    concurrency: int = DEFAULT_CONCURRENCY,
     force: bool = False,
     progress: Progress | None = None,
     crash_hook: CrashHook | None = None,

@@ -138,6 +138,7 @@ def plan_from_json(doc: Any, *, source: str = "plan") -> Plan:
         if mode not in ("add", "finish"):
             raise PlanFileError(f"malformed plan file: unknown mode {mode!r}")
         changes = []
+        seen_ids: set[int] = set()
         for i, c in enumerate(_need(doc, "changes", list, "plan")):
             where = f"changes[{i}]"
             if not isinstance(c, dict):
@@ -149,8 +150,9 @@ def plan_from_json(doc: Any, *, source: str = "plan") -> Plan:
             ops = tuple(Operation.from_json(o) for o in _need(c, "operations", list, where))
             _check_operations(before, ops, where)
             scheme_id = _need(c, "scheme_id", int, where)
-            if any(prev.scheme_id == scheme_id for prev in changes):
+            if scheme_id in seen_ids:
                 raise PlanFileError(f"malformed plan file: scheme {scheme_id} appears twice")
+            seen_ids.add(scheme_id)
             changes.append(
                 SchemeChange(
                     scheme_id=scheme_id,

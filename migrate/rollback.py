@@ -54,7 +54,7 @@ from migrate.errors import (
     PermissionDeniedError,
     PlanFileError,
 )
-from migrate.jira.throttle import DEFAULT_WRITES_PER_SECOND, TokenBucket
+from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND, TokenBucket
 from migrate.lock import site_lock
 from migrate.model import Holder, Scheme, grant_keys
 from migrate.plan import Plan
@@ -246,7 +246,7 @@ def rollback(
     target: Path | str,
     *,
     store_root: Path | None = None,
-    concurrency: int = 4,
+    concurrency: int = DEFAULT_CONCURRENCY,
     force: bool = False,
     progress: Progress | None = None,
     crash_hook: CrashHook | None = None,

@@ -40,6 +40,7 @@ from migrate.errors import (
 from migrate.fetch import fetch_site
 from migrate.jira.client import JiraClient, normalise_site_url
 from migrate.jira.retry import RetryPolicy
+from migrate.jira.throttle import DEFAULT_CONCURRENCY
 from migrate.model import Scheme
 from migrate.plan import MODES, Plan, make_plan
 from migrate.planfile import load_plan, plan_id, save_plan
@@ -839,7 +840,7 @@ def retry_policy_for(spec: SiteSpec) -> RetryPolicy:
 
 
 def make_site_client(spec: SiteSpec, credentials: Credentials) -> JiraClient:
-    pool = max(16, 2 * (spec.concurrency or 4))  # fetch maps projects with 8 threads; apply adds its workers
+    pool = max(16, 2 * (spec.concurrency or DEFAULT_CONCURRENCY))  # fetch maps projects with 8 threads; apply adds its workers
     return JiraClient(spec.url, credentials, flavour=spec.flavour, retry=retry_policy_for(spec), pool_size=pool)
 
 
@@ -1231,7 +1232,7 @@ def apply_site(
             client,
             plan,
             **extra,
-            concurrency=spec.concurrency or 4,
+            concurrency=spec.concurrency or DEFAULT_CONCURRENCY,
             force=force,
             plan_path=prepared.plan_path,
             stop=stop,

@@ -16,7 +16,7 @@ from migrate.apply import OUT_ALREADY, OUT_APPLIED, OUT_FAILED, OUT_STALE, OUT_U
 from migrate.cli.common import err, flavour_option, handle_errors, make_client, out, progress_on_stderr, site_option
 from migrate.credentials import site_url_from_env
 from migrate.errors import EXIT_CHANGES, EXIT_OK, EXIT_PARTIAL, MigrateError
-from migrate.jira.throttle import DEFAULT_WRITES_PER_SECOND
+from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND
 from migrate.planfile import load_plan
 from migrate.rollback import ALREADY, DRIFTED, FAILED, RESTORED, rollback
 from migrate.verify import APPLIED, PENDING, check_access, summarise, verify_plan
@@ -39,7 +39,7 @@ COLOURS = {
 
 YES_HELP = "Do not ask for confirmation (required when stdin is not a terminal, e.g. in CI)."
 CONCURRENCY_HELP = "Schemes written in parallel (never two writers on one scheme)."
-RPS_HELP = "At most this many grant writes per second across all workers (0 = no client-side limit)."
+RPS_HELP = "At most this many grant POSTs per second across all workers, DELETEs at half that (0 = no client-side limit)."
 JSON_HELP = "Print the result as JSON on stdout."
 
 
@@ -124,7 +124,7 @@ def register(app: typer.Typer) -> None:
     def apply_cmd(
         plan_file: Path = typer.Argument(..., help="A plan file written by `migrate plan`.", show_default=False),
         yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
-        concurrency: int = typer.Option(4, "--concurrency", "-c", min=1, max=32, help=CONCURRENCY_HELP),
+        concurrency: int = typer.Option(DEFAULT_CONCURRENCY, "--concurrency", "-c", min=1, max=32, help=CONCURRENCY_HELP),
         force: bool = typer.Option(
             False, "--force", help="Apply to schemes changed since the plan was made (only the plan's grants are touched)."
         ),
@@ -271,7 +271,7 @@ def register(app: typer.Typer) -> None:
     def rollback_cmd(
         target: Path = typer.Argument(..., help="The plan file that was applied, or its snapshot file.", show_default=False),
         yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
-        concurrency: int = typer.Option(4, "--concurrency", "-c", min=1, max=32, help=CONCURRENCY_HELP),
+        concurrency: int = typer.Option(DEFAULT_CONCURRENCY, "--concurrency", "-c", min=1, max=32, help=CONCURRENCY_HELP),
         force: bool = typer.Option(
             False, "--force", help="Also delete grants apply created that someone else has since re-created."
         ),
