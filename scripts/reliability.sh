@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The whole reliability suite (README "Reliability"): the always-on checks plus the long runs marked
-# `reliability`: fault soak (100 seeds x 2), kill -9 trials (50),
-# input fuzzing (thousands of examples per loader), secrets canary. Prints each part's counts.
-#   scripts/reliability.sh                 everything
+# `reliability`: fault soak (100 seeds x 2 concurrencies), kill -9 trials (50), input fuzzing
+# (1,500-3,000 examples per target), secrets canary. Prints each part's counts (SOAK/CRASH/FUZZ/CANARY
+# lines), the slowest tests and the pytest summary. About 12-15 minutes on 2 cores.
+#   scripts/reliability.sh                                  everything
 #   SOAK_SEEDS=20 CRASH_TRIALS=10 scripts/reliability.sh    smaller
+#   scripts/reliability.sh -k soak                          one part (extra args go to pytest)
+# Full pytest output: $RELIABILITY_OUT/pytest.txt; per-run records: soak.jsonl, crash.jsonl there.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
@@ -11,6 +14,10 @@ OUT=${RELIABILITY_OUT:-${TMPDIR:-/tmp}/migrate-reliability}
 mkdir -p "$OUT"
 export SOAK_LOG="$OUT/soak.jsonl" CRASH_LOG="$OUT/crash.jsonl"
 rm -f "$SOAK_LOG" "$CRASH_LOG"
-"$PY" -m pytest -m "not bench" tests/reliability -p no:randomly -s -q -rfE "$@" 2>&1 | tee "$OUT/pytest.txt" \
-  | grep -E "^(SOAK|CRASH|FUZZ|CANARY)|passed|failed|^FAILED|^ERROR"
-exit "${PIPESTATUS[0]}"
+start=$SECONDS
+"$PY" -m pytest -m "not bench" tests/reliability -p no:randomly -s -rfE --durations=10 "$@" 2>&1 \
+  | tee "$OUT/pytest.txt" \
+  | grep --line-buffered -E "^(SOAK|CRASH|FUZZ|CANARY)|^[0-9.]+s (call|setup|teardown)|slowest|passed|failed|^FAILED|^ERROR"
+rc=${PIPESTATUS[0]}
+echo "reliability: exit $rc in $((SECONDS - start)) s; full output $OUT/pytest.txt; records $SOAK_LOG, $CRASH_LOG"
+exit "$rc"

@@ -5,7 +5,8 @@ limits, vs a naive sequential script measured in the same run, vs the lower boun
 
 Every variant starts from the same freshly seeded site (the sandbox runs in its own process, Cloud burst
 limits GET/POST 100/s, DELETE/PUT 50/s per endpoint and method, 50 ms added to every API request):
-- `migrate apply` defaults: concurrency 4, client write throttle 20/s (DEFAULT_WRITES_PER_SECOND);
+- `migrate apply` defaults: DEFAULT_CONCURRENCY workers, client write throttle DEFAULT_WRITES_PER_SECOND
+  (both read from migrate.jira.throttle; they were 4 and 20/s before the first full run of this bench);
 - `migrate apply --concurrency 8 --max-rps 95`: the same tool tuned close to the burst limit;
 - naive: plain requests, one GET per scheme, one POST per grant, no concurrency (it honours Retry-After
   on a 429 so the comparison is fair; at 50 ms per request it never reaches the limit);
@@ -28,6 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import requests  # noqa: E402
 
 from tests.bench._common import RemoteSandbox, flush, grant_keys_of, isolated_home, print_machine, save_results, table  # noqa: E402
+
+try:  # the executor's defaults, whatever they are in this version
+    from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND
+except ImportError:  # older versions: concurrency 4, 20 writes/s
+    DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND = 4, 20.0
 
 CLOUD = {"GET": 100.0, "POST": 100.0, "PUT": 50.0, "DELETE": 50.0}
 SOURCE, TARGETS = "BROWSE_PROJECTS", ("VIEW_PROJECTS", "VIEW_ISSUES")
@@ -118,7 +124,7 @@ def main(argv: list[str] | None = None) -> dict:
     out: dict = {"schemes": args.schemes, "latency_ms": args.latency}
     rows = []
     with RemoteSandbox("medium", schemes=args.schemes, latency_ms=args.latency, rate_limit="cloud") as sb:
-        default = tool_run(sb, concurrency=4, max_rps=20.0)
+        default = tool_run(sb, concurrency=DEFAULT_CONCURRENCY, max_rps=DEFAULT_WRITES_PER_SECOND)
         print(f"  tool (defaults): {default['apply_s']:.1f} s", file=sys.stderr)
         tuned = tool_run(sb, concurrency=8, max_rps=95.0)
         print(f"  tool (tuned): {tuned['apply_s']:.1f} s", file=sys.stderr)
@@ -133,7 +139,7 @@ def main(argv: list[str] | None = None) -> dict:
                      "sent": dict(sent)}
             print(f"  naive: {t_naive:.1f} s", file=sys.stderr)
     lb = lower_bound(1, 1, default["writes"], default["changed"])
-    rows.append(("migrate apply (defaults: -c 4, --max-rps 20)", default["apply_s"], default["plan_s"],
+    rows.append((f"migrate apply (defaults: -c {DEFAULT_CONCURRENCY}, --max-rps {DEFAULT_WRITES_PER_SECOND:g})", default["apply_s"], default["plan_s"],
                  default["requests"], default["http_429"], default["early_retries"], default["lost"],
                  f"{default['apply_s'] / lb:.2f}x"))
     rows.append(("migrate apply -c 8 --max-rps 95", tuned["apply_s"], tuned["plan_s"], tuned["requests"],
@@ -146,7 +152,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(table(f"Apply wall time: {args.schemes} schemes, {default['writes']:,} grants to add, "
                 f"{args.latency:g} ms latency, Cloud burst limits",
                 ("run", "apply s", "plan s", "requests", "429s", "early retries", "lost grants", "vs lower bound"), rows))
-    print(f"the default run's workers spent {default['throttled_s']:.0f} s in total (summed over workers) waiting in its write throttle (20 writes/s); "
+    print(f"the default run's workers spent {default['throttled_s']:.0f} s in total (summed over workers) waiting in its write throttle ({DEFAULT_WRITES_PER_SECOND:g} writes/s); "
           f"naive = {naive['seconds']:.0f} s" if naive else "")
     out.update({"tool_default": default, "tool_tuned": tuned, "naive": naive, "lower_bound_s": lb})
     save_results("apply_walltime", out)

@@ -65,8 +65,11 @@ def crash_trial(trial: int, tmp_path: Path) -> dict:
             point = rng.randint(1, 3 * writes + 2)  # journal intent + done per write, plus answered points
             rc, out = cli(["apply", str(plan_path), "--yes"], env, crash_after=point)
         else:
-            point = round(rng.uniform(0.3, 0.6 + writes * 0.012), 3)  # startup + a share of the write phase
-            rc, out = cli(["apply", str(plan_path), "--yes"], env, kill_after=point)
+            # startup (~0.6-0.9 s of imports and preflight), then the write phase (at the default write throttle)
+            # and verification: the range reaches past the end, so some kills land late or miss
+            point = round(rng.uniform(0.3, 0.8 + writes * 0.025), 3)
+            # paced at 20 writes/s so the write phase is long enough for a kill from outside to land in it
+            rc, out = cli(["apply", str(plan_path), "--yes", "--max-rps", "20"], env, kill_after=point)
         killed = rc == -signal.SIGKILL
         mid = site_keys(sb.dump())
         partial = sum(len(mid[c.scheme_id] ^ before[c.scheme_id]) for c in plan.changes)
@@ -108,6 +111,14 @@ def summarise(results: list[dict]) -> dict:
         "killed_mid_run": sum(r["killed"] for r in results),
         "killed_with_partial_writes": sum(r["killed"] and 0 < r["writes_done_before_kill"] < r["writes_planned"] for r in results),
         "by_method": dict(Counter(r["how"] for r in results)),
+        # where the kills landed: crash points are the Nth journal line / answered write (of about
+        # 3 x writes + 2), external kills are seconds after the process started
+        "crash_points": [f"{r['point']}/{3 * r['writes_planned'] + 2}" for r in sorted(
+            (r for r in results if r["how"] == "crash-point"), key=lambda r: r["point"] / (3 * r["writes_planned"] + 2))],
+        "external_kill_after_s": [min((r["point"] for r in results if r["how"] == "external"), default=None),
+                                  max((r["point"] for r in results if r["how"] == "external"), default=None)],
+        "killed_before_any_write": sum(r["killed"] and r["writes_done_before_kill"] == 0 for r in results),
+        "killed_after_all_writes": sum(r["killed"] and r["writes_done_before_kill"] >= r["writes_planned"] for r in results),
         "finished_before_kill": sum(not r["killed"] for r in results),
         "rollbacks_also_killed": sum(r["rollback_killed"] for r in results),
         "resume_reached_plan": sum(r["resume_ok"] and r["resume_exit"] == 0 for r in results),

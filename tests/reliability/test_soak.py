@@ -135,21 +135,27 @@ def test_fault_soak_one_worker(seeds, tmp_path, monkeypatch):
     results, summary = run_soak(seeds, 1, tmp_path, monkeypatch)
     for r in results:
         assert_run(r, strict_early=True)
+        assert r["early_in_plan"] == 0, f"seed {r['seed']}: {r['early_in_plan']} requests sent during a Retry-After while planning"
     assert summary["faults_total"] > 0, "no fault fired: the soak tested nothing"
 
 
 @pytest.mark.e2e
 @reliability_sizes(3, env_int("SOAK_SEEDS", 100), name="seeds")
 def test_fault_soak(seeds, tmp_path, monkeypatch):
-    """The default concurrency (4). No worker may resend while a Retry-After any worker received is running;
-    a worker's first attempt racing another worker's 429 (sent in the instant between that 429 arriving and
-    the shared pause being registered) is counted and reported (SOAK_STRICT=1 fails on it too)."""
+    """The default concurrency (4). No worker may resend while a Retry-After any worker received is running.
+    The long variant is strict: no request at all may leave during a Retry-After. The quick always-on
+    variant tolerates (but counts) a worker's first attempt racing another worker's 429, sent in the
+    microseconds between that 429 reaching the transport and the shared pause being registered, so the
+    default run cannot flake on thread timing (SOAK_STRICT=1 makes it strict too)."""
     results, summary = run_soak(seeds, 4, tmp_path, monkeypatch)
     if SOAK_LOG:
         with open(SOAK_LOG, "a") as f:
             f.write(json.dumps({"summary": summary, "runs": results}) + "\n")
+    strict = seeds > 3 or bool(os.environ.get("SOAK_STRICT"))
     for r in results:
-        assert_run(r, strict_early=bool(os.environ.get("SOAK_STRICT")))
+        assert_run(r, strict_early=strict)
+        if strict:
+            assert r["early_in_plan"] == 0, f"seed {r['seed']}: {r['early_in_plan']} requests sent during a Retry-After while planning"
     assert summary["faults_total"] > 0, "no fault fired: the soak tested nothing"
 
 
