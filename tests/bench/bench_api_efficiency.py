@@ -102,10 +102,7 @@ def run_size(n: int, concurrency: int) -> dict:
 def main(argv: list[str] | None = None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10,500,5000")
-    try:
-        from migrate.jira.throttle import DEFAULT_CONCURRENCY
-    except ImportError:
-        DEFAULT_CONCURRENCY = 4
+    from migrate.jira.throttle import DEFAULT_CONCURRENCY
     ap.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     args = ap.parse_args(argv)
     isolated_home()

@@ -30,10 +30,7 @@ import requests  # noqa: E402
 
 from tests.bench._common import RemoteSandbox, flush, grant_keys_of, isolated_home, print_machine, save_results, table  # noqa: E402
 
-try:  # the executor's defaults, whatever they are in this version
-    from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND
-except ImportError:  # older versions: concurrency 4, 20 writes/s
-    DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND = 4, 20.0
+from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND  # noqa: E402
 
 CLOUD = {"GET": 100.0, "POST": 100.0, "PUT": 50.0, "DELETE": 50.0}
 SOURCE, TARGETS = "BROWSE_PROJECTS", ("VIEW_PROJECTS", "VIEW_ISSUES")
