@@ -18,7 +18,7 @@ from migrate.errors import ConfigError, InvalidResponseError, PlanFileError
 from migrate.model import Grant, SiteInfo, fingerprint_grants
 from migrate.plan import Operation, Plan, SchemeChange
 from migrate.rules import Rule
-from migrate.store import atomic_write_bytes, site_slug
+from migrate.store import atomic_write_bytes, read_user_text, site_slug
 
 FORMAT_VERSION = "1.0"
 KIND = "migrate-plan"
@@ -222,16 +222,9 @@ def _layout(doc: dict[str, Any]) -> str:
 
 def load_plan(path: Path | str) -> Plan:
     p = Path(path)
+    text = read_user_text(p, "plan file", PlanFileError)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise PlanFileError(f"plan file {p} does not exist") from None
-    except OSError as e:
-        raise PlanFileError(f"cannot read plan file {p}: {e.strerror or e}") from None
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise PlanFileError(f"plan file {p} is not UTF-8 JSON") from None
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise PlanFileError(f"plan file {p} is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
     except RecursionError:

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from migrate.errors import ConfigError
 from migrate.model import ADDON_ROLE_NAME, ISSUE_SCOPED_HOLDER_TYPES, KNOWN_HOLDER_TYPES, Holder
+from migrate.store import read_user_text
 
 ISSUE_SCOPED = "issue-scoped"  # a policy key standing for every issue-scoped holder type
 
@@ -175,17 +176,12 @@ BUILTIN_RULES: Mapping[str, Rule] = MappingProxyType({BROWSE_SPLIT.name: BROWSE_
 def load_rule(path: str | Path) -> Rule:
     """Load a rule from a .toml or .json file, with a clear error for anything malformed."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise ConfigError(f"cannot read rule file {p}: {e.strerror or e}") from None
+    text = read_user_text(p, "rule file", ConfigError)
     try:
         if p.suffix.lower() == ".json":
-            data = json.loads(raw.decode("utf-8"))
+            data = json.loads(text)
         else:
-            data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"rule file {p} is not UTF-8 text") from None
+            data = tomllib.loads(text)
     except json.JSONDecodeError as e:
         raise ConfigError(f"rule file {p} is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
     except tomllib.TOMLDecodeError as e:

@@ -46,7 +46,7 @@ from migrate.plan import MODES, Plan, make_plan
 from migrate.planfile import load_plan, plan_id, save_plan
 from migrate.redact import redact
 from migrate.rules import Rule, resolve_rule
-from migrate.store import atomic_write_json
+from migrate.store import atomic_write_json, read_user_text
 
 DEFAULT_PARALLEL = 4
 MAX_PARALLEL = 32
@@ -668,16 +668,7 @@ def _parse_site(
 
 def load_sites(path: Path | str) -> SitesConfig:
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"sites file {p} does not exist") from None
-    except OSError as e:
-        raise ConfigError(f"cannot read sites file {p}: {e.strerror or e}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"sites file {p} is not UTF-8 text") from None
+    text = read_user_text(p, "sites file", ConfigError)
     cfg = parse_sites(text, source=str(p), base_dir=p.parent)
     return replace(cfg, path=p)
 

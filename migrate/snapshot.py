@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from migrate import __version__
 from migrate.errors import InvalidResponseError, PlanFileError
 from migrate.model import Scheme
-from migrate.store import atomic_write_json, site_dir
+from migrate.store import atomic_write_json, read_user_text, site_dir
 
 KIND = "migrate-snapshot"
 FORMAT_VERSION = "1.0"
@@ -86,10 +86,9 @@ def save_snapshot(snapshot: Snapshot, path: Path) -> Path:
 
 def load_snapshot(path: Path | str) -> Snapshot:
     p = Path(path)
+    text = read_user_text(p, "snapshot", PlanFileError)
     try:
-        doc = json.loads(p.read_text("utf-8"))
-    except FileNotFoundError:
-        raise PlanFileError(f"snapshot {p} does not exist") from None
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise PlanFileError(f"cannot read snapshot {p}: {e}") from None
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        raise PlanFileError(f"cannot read snapshot {p}: {str(e)[:120]}") from None
     return Snapshot.from_json(doc, source=f"snapshot {p}", path=p)

@@ -46,6 +46,22 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+def read_user_text(path: Path | str, what: str, error: type[Exception]) -> str:
+    """Read a file the user named (plan, rule, sites file) as UTF-8, or raise `error` with a message
+    that says which file and why, so each loader reports a missing or unreadable file the same way."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{what} {p} does not exist") from None
+    except OSError as e:
+        raise error(f"cannot read {what} {p}: {e.strerror or e}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{what} {p} is not UTF-8 text") from None
+
+
 def atomic_write_bytes(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
     """Write to a temp file in the same directory, fsync, then rename: readers never see half a file."""
     path = Path(path)

@@ -193,8 +193,10 @@ def test_rule_file_not_utf8(tmp_path):
 
 
 def test_missing_rule_file_and_unknown_name(tmp_path):
-    with pytest.raises(ConfigError, match="cannot read rule file"):
+    with pytest.raises(ConfigError, match="rule file .*nope.toml does not exist"):
         resolve_rule(str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match="cannot read rule file"):
+        resolve_rule(str(tmp_path))  # a directory
     with pytest.raises(ConfigError, match="unknown rule 'nope'") as e:
         resolve_rule("nope")
     assert "browse-split" in e.value.hint
