@@ -468,6 +468,8 @@ def _classify(g: GFile, k: int, key: str, s: int, e: int) -> Outcome | None:
         if key == OLD_ALIAS:
             if owner in ("Permissions", "ProjectPermissions"):
                 return Outcome("server-api", REPORT_ONLY, f"Jira Data Center plugin API ({owner}.BROWSE): Data Center has no new keys. Reported only", (g.code[k - 2].start, e))
+            if owner is not None and owner.lower() == "permissions":
+                return _read(g, k, s, e)  # a request for BROWSE is answered under BROWSE
             return None
         if owner == "ProjectPermissions":
             return Outcome("server-api", REPORT_ONLY, "Jira Data Center plugin API (ProjectPermissions.BROWSE_PROJECTS): Data Center has no VIEW_PROJECTS/VIEW_ISSUES keys. Reported only", (g.code[k - 2].start, e))
@@ -487,12 +489,17 @@ def _classify(g: GFile, k: int, key: str, s: int, e: int) -> Outcome | None:
             if any(x in NEW_KEYS for x in kl.keys()):
                 return None
             why = ctx.why if ctx else "no projectKey/projectId/issueKey/issueId in the same URL expression"
-            return _review("url-query", f"permissions= query parameter with BROWSE_PROJECTS: {why} (set elsewhere, at run time, or global context)", where)
+            return _review("url-query", f"permissions= query parameter with {key}: {why} (set elsewhere, at run time, or global context)", where)
         out = _guard(g, ctx, "url-query", where, "permissions= query parameter")
         return out or _none_if_skip(rewrite_list("url-query", kl, ctx, where, "permissions= query parameter"))
+    whole = (t.cs, t.ce) == (s, e)
+    # response read by subscript: x.permissions['BROWSE_PROJECTS'] (or the alias 'BROWSE')
+    if whole and g.text(k - 1) == "[" and g.text(k + 1) == "]":
+        prev = g.tok(k - 2)
+        if prev is not None and (prev.text.lower() == "permissions" or (prev.text == "]" and (g.value(g.match.get(k - 2, 0) + 1) or "").lower() == "permissions")):
+            return _read(g, k + 1, s, e, key_tok=k)
     if key != OLD_KEY:
         return None
-    whole = (t.cs, t.ce) == (s, e)
     if not whole:
         if dc:
             return Outcome("server-api", REPORT_ONLY, "BROWSE_PROJECTS in a script that imports com.atlassian.jira.* (Data Center). Reported only", (t.start, t.end))
@@ -504,11 +511,6 @@ def _classify(g: GFile, k: int, key: str, s: int, e: int) -> Outcome | None:
             return None  # a list that already names both new keys (e.g. an extended filter)
     if g.text(k - 1) == "(" and g.text(k - 2) == "ProjectPermissionKey":
         return Outcome("server-api", REPORT_ONLY, 'Jira Data Center plugin API (new ProjectPermissionKey("BROWSE_PROJECTS")). Reported only', (g.code[k - 3].start if g.text(k - 3) == "new" else g.code[k - 2].start, g.code[g.match.get(k - 1, k)].end))
-    # response read by subscript: x.permissions['BROWSE_PROJECTS']
-    if g.text(k - 1) == "[" and g.text(k + 1) == "]":
-        prev = g.tok(k - 2)
-        if prev is not None and (prev.text.lower() == "permissions" or (prev.text == "]" and (g.value(g.match.get(k - 2, 0) + 1) or "").lower() == "permissions")):
-            return _read(g, k + 1, s, e, key_tok=k)
     site = g.body_site(k)
     if site is not None:
         shape, owner, ctx = site
@@ -569,19 +571,20 @@ def _read(g: GFile, k: int, s: int, e: int, key_tok: int | None = None) -> Outco
     a, b = g.code[start].start, g.code[last].end
     anchor = (a, b)
     reqs = g.requests()
+    key = g.src[s:e]
     if g.text(last + 1) == "=":
-        return _review("response-read", "BROWSE_PROJECTS is written to, not read, in a permissions object: change by hand", anchor)
+        return _review("response-read", f"{key} is written to, not read, in a permissions object: change by hand", anchor)
     if not reqs:
-        return _review("response-read", "reads BROWSE_PROJECTS from a permissions response, but no permission request in the same script to pair it with", anchor)
+        return _review("response-read", f"reads {key} from a permissions response, but no permission request in the same script to pair it with", anchor)
     ctxs = set(reqs)
     if None in ctxs or len(ctxs) > 1:
         why = "a permission request in the script has no static context" if None in ctxs else "the script makes both project- and issue-context requests"
-        return _review("response-read", f"reads BROWSE_PROJECTS from a permissions response, but {why}", anchor)
+        return _review("response-read", f"reads {key} from a permissions response, but {why}", anchor)
     ctx = ctxs.pop()
     if ctx == PROJECT:
-        return Outcome("response-read", REWRITTEN, "permissions response read in project context (paired with the request in the same script): BROWSE_PROJECTS -> VIEW_PROJECTS", anchor, (Edit(s, e, VIEW_PROJECTS),), ctx)
+        return Outcome("response-read", REWRITTEN, f"permissions response read in project context (paired with the request in the same script): {key} -> VIEW_PROJECTS", anchor, (Edit(s, e, VIEW_PROJECTS),), ctx)
     if not boolean:
-        return _review("response-read", "reads the BROWSE_PROJECTS object (not havePermission) in issue context: both VIEW_PROJECTS and VIEW_ISSUES must hold; combine by hand", anchor)
+        return _review("response-read", f"reads the {key} object (not havePermission) in issue context: both VIEW_PROJECTS and VIEW_ISSUES must hold; combine by hand", anchor)
     for j in range(start, last + 1):
         if g.text(j) == "(" and g.tok(j - 1) is not None and g.tok(j - 1).kind == "ident" and not re.match(r"(get|opt|is|has)([A-Z_]|$)|get$", g.text(j - 1)):
             return _review("response-read", f"issue context needs VIEW_PROJECTS and VIEW_ISSUES, but combining them would repeat the call `{g.text(j - 1)}(...)`: store the response in a variable first, then run the codemod again", anchor)

@@ -291,6 +291,33 @@ NOT_REWRITTEN = [
         'class C { void f(String k) { switch (k) { case "BROWSE_PROJECTS": break; } } }\n',
         [(1, "unrecognised", NEEDS_REVIEW, "switch")],
     ),
+    # -------------------------------------------------------------- the alias BROWSE
+    (
+        "alias-read-without-request",
+        "javascript",
+        "function g(u) { return fetch(u).then((r) => r.json()).then((j) => j.permissions.BROWSE.havePermission); }\n",
+        [(1, "response-read", NEEDS_REVIEW, "reads BROWSE from a permissions response, but there is no permission request")],
+    ),
+    (
+        "alias-url-without-context",
+        "javascript",
+        "const u = `/rest/api/3/mypermissions?permissions=BROWSE`;\n",
+        [(1, "url-query", NEEDS_REVIEW, "permissions= query parameter with BROWSE: no projectKey")],
+    ),
+    (
+        "alias-request-blocked-by-its-object-read",
+        "javascript",
+        d("""
+        async function f(k) {
+          const j = await (await fetch(`/rest/api/3/mypermissions?issueKey=${k}&permissions=BROWSE`)).json();
+          return j.permissions.BROWSE;
+        }
+        """),
+        [
+            (2, "url-query", NEEDS_REVIEW, "its response is read at line 3, which cannot be rewritten"),
+            (3, "response-read", NEEDS_REVIEW, "it reads the BROWSE object (not havePermission) in issue context"),
+        ],
+    ),
 ]
 
 

@@ -767,6 +767,69 @@ CASES = [
         "const body = `{\"projectPermissions\": [{\"permissions\": [\"VIEW_PROJECTS\"], \"projects\": [${pid}]}]}`;\n",
         {"check-body"},
     ),
+    # ------------------------------------------------------------------ the deprecated alias BROWSE
+    # A request for BROWSE is answered under BROWSE: its read changes with it, or the app would look up a
+    # key the response no longer has.
+    (
+        "js-alias-project-request-and-read",
+        "javascript",
+        d("""
+        async function f(k) {
+          const r = await api.asUser().requestJira(route`/rest/api/3/mypermissions?projectKey=${k}&permissions=BROWSE`);
+          const j = await r.json();
+          return j.permissions.BROWSE.havePermission;
+        }
+        """),
+        d("""
+        async function f(k) {
+          const r = await api.asUser().requestJira(route`/rest/api/3/mypermissions?projectKey=${k}&permissions=VIEW_PROJECTS`);
+          const j = await r.json();
+          return j.permissions.VIEW_PROJECTS.havePermission;
+        }
+        """),
+        {"url-query", "response-read"},
+    ),
+    (
+        "python-alias-issue-request-and-subscript-read",
+        "python",
+        d("""
+        def can_see(s, key):
+            data = s.get(f"/rest/api/3/mypermissions?issueKey={key}&permissions=BROWSE").json()
+            return data["permissions"]["BROWSE"]["havePermission"]
+        """),
+        d("""
+        def can_see(s, key):
+            data = s.get(f"/rest/api/3/mypermissions?issueKey={key}&permissions=VIEW_PROJECTS,VIEW_ISSUES").json()
+            return (data["permissions"]["VIEW_PROJECTS"]["havePermission"] and data["permissions"]["VIEW_ISSUES"]["havePermission"])
+        """),
+        {"url-query", "response-read"},
+    ),
+    (
+        "groovy-alias-property-read",
+        "groovy",
+        d("""
+        def r = get("/rest/api/3/mypermissions?projectKey=${k}&permissions=BROWSE").asObject(Map)
+        def ok = r.body.permissions.BROWSE.havePermission
+        """),
+        d("""
+        def r = get("/rest/api/3/mypermissions?projectKey=${k}&permissions=VIEW_PROJECTS").asObject(Map)
+        def ok = r.body.permissions.VIEW_PROJECTS.havePermission
+        """),
+        {"url-query", "response-read"},
+    ),
+    (
+        "groovy-alias-subscript-read-issue",
+        "groovy",
+        d("""
+        def r = get("/rest/api/3/mypermissions?issueKey=${k}&permissions=BROWSE").asObject(Map)
+        def ok = r.body.permissions['BROWSE'].havePermission
+        """),
+        d("""
+        def r = get("/rest/api/3/mypermissions?issueKey=${k}&permissions=VIEW_PROJECTS,VIEW_ISSUES").asObject(Map)
+        def ok = (r.body.permissions['VIEW_PROJECTS'].havePermission && r.body.permissions['VIEW_ISSUES'].havePermission)
+        """),
+        {"url-query", "response-read"},
+    ),
 ]
 
 

@@ -155,13 +155,14 @@ def rewrite_list(rule: str, kl: KeyList, ctx: Context, anchor, what: str) -> Out
     """Rewrite a key list (URL query value or comma list) for a context; idempotent."""
     keys = kl.keys()
     needed = keys_for(ctx.value)
+    old = " and ".join(dict.fromkeys(k for k in keys if k in OLD_KEYS)) or OLD_KEY
     present_new = [k for k in keys if k in NEW_KEYS]
     if present_new:
         if all(k in keys for k in needed):
             return Outcome(rule, None)  # already names the new keys next to the old one: leave alone
         return review(
             rule,
-            f"{what} already names {', '.join(present_new)} next to BROWSE_PROJECTS but {ctx.why} needs "
+            f"{what} already names {', '.join(present_new)} next to {old} but {ctx.why} needs "
             f"{' and '.join(needed)}: finish it by hand",
             anchor,
         )
@@ -181,7 +182,7 @@ def rewrite_list(rule: str, kl: KeyList, ctx: Context, anchor, what: str) -> Out
                 return review(rule, f"{what}: names BROWSE_PROJECTS twice across string pieces; rewrite by hand", anchor)
             edits.append(Edit(ss, it.end, ""))
     new = " + ".join(needed)
-    return outcome(rule, REWRITTEN, f"{what} in {ctx.value} context ({ctx.why}): BROWSE_PROJECTS -> {new}", anchor, edits, ctx.value)
+    return outcome(rule, REWRITTEN, f"{what} in {ctx.value} context ({ctx.why}): {old} -> {new}", anchor, edits, ctx.value)
 
 
 def scope_texts(fx: FileCtx, scope: SgNode) -> list[str]:

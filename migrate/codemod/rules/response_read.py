@@ -5,6 +5,8 @@
                                                                                      && perms.permissions.VIEW_ISSUES.havePermission)
     data["permissions"]["BROWSE_PROJECTS"]["havePermission"]          (issue, Python) -> (... and ...)
 
+The deprecated alias BROWSE is read the same way (a request for BROWSE is answered under that key).
+
 The read follows its request: the codemod pairs it with the permission requests in the innermost enclosing
 function that makes any (else the file). If they disagree, have no static context, or there is none, the
 read needs review. In issue context only a boolean read (one ending in havePermission) can be combined; a
@@ -23,8 +25,8 @@ from dataclasses import dataclass
 from ast_grep_py import SgNode
 
 from migrate.codemod.engine import FileCtx, Occ, Outcome, RequestSite
-from migrate.codemod.model import ISSUE, OLD_KEY, PROJECT, REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit
-from migrate.codemod.rules.common import outcome, review
+from migrate.codemod.model import ISSUE, PROJECT, REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit
+from migrate.codemod.rules.common import OLD_KEYS, outcome, review
 from migrate.codemod.syntax import CALL_KINDS, FUNCTION_KINDS, GETTERS, span, valid_kind
 
 RULE = "response-read"
@@ -91,7 +93,9 @@ class ReadInfo:
 
 
 def analyse_read(occ: Occ, fx: FileCtx) -> ReadInfo | None:
-    if occ.key != OLD_KEY or (occ.lit is not None and not occ.whole):
+    # the alias too: a request for BROWSE is answered under BROWSE, and rewriting the request alone would
+    # leave its read looking up a key the response no longer has
+    if occ.key not in OLD_KEYS or (occ.lit is not None and not occ.whole):
         return None
     acc = fx.syn.key_access(occ.lit if occ.lit is not None else occ.leaf)
     if acc is None or not _is_permissions_obj(fx, acc.obj):
@@ -116,12 +120,13 @@ def _paired(fx: FileCtx, node: SgNode) -> tuple[list[RequestSite], str]:
 def own_problem(info: ReadInfo, fx: FileCtx, ctx: str) -> str | None:
     """Why this read cannot be rewritten for `ctx`, whatever its request says; None if it can."""
     syn = fx.syn
+    key = info.occ.key
     if syn.is_assignment_target(info.read) or syn.is_assignment_target(info.access):
-        return "BROWSE_PROJECTS is written to, not read, in a permissions object: change by hand"
+        return f"{key} is written to, not read, in a permissions object: change by hand"
     if ctx != ISSUE:
         return None
     if not info.boolean:
-        return "it reads the BROWSE_PROJECTS object (not havePermission) in issue context: both VIEW_PROJECTS and VIEW_ISSUES must hold; combine by hand"
+        return f"it reads the {key} object (not havePermission) in issue context: both VIEW_PROJECTS and VIEW_ISSUES must hold; combine by hand"
     if info.nullable and syn.fam == "kotlin":
         return "a nullable read (?.) in issue context: combine VIEW_PROJECTS and VIEW_ISSUES by hand (e.g. `== true` on each)"
     call = _repeated_call(fx, info.read)
@@ -165,7 +170,7 @@ def blocked_requests(fx: FileCtx) -> dict[tuple[int, int], str]:
 
 
 def _fixture(occ: Occ, fx: FileCtx) -> Outcome | None:
-    """{"permissions": {"BROWSE_PROJECTS": {...}}}: a response written out (test fixture, mock)."""
+    """{"permissions": {"BROWSE_PROJECTS": {...}}}: a response written out (test fixture, mock); BROWSE too."""
     syn = fx.syn
     node = occ.lit if occ.lit is not None else occ.leaf
     p = syn.climb(node).parent()
@@ -180,7 +185,7 @@ def _fixture(occ: Occ, fx: FileCtx) -> Outcome | None:
         if outer is not None and outer.key and outer.key.lower() == "permissions":
             return review(
                 RULE,
-                "a permissions response keyed by BROWSE_PROJECTS (a fixture or mock): make it match the request "
+                f"a permissions response keyed by {occ.key} (a fixture or mock): make it match the request "
                 "after the split (VIEW_PROJECTS, and VIEW_ISSUES in issue context)",
                 span(p),
             )
@@ -190,7 +195,7 @@ def _fixture(occ: Occ, fx: FileCtx) -> Outcome | None:
 def match(occ: Occ, fx: FileCtx) -> Outcome | None:
     info = analyse_read(occ, fx)
     if info is None:
-        return _fixture(occ, fx) if occ.key == OLD_KEY and (occ.lit is None or occ.whole) else None
+        return _fixture(occ, fx) if occ.key in OLD_KEYS and (occ.lit is None or occ.whole) else None
     syn = fx.syn
     anchor = span(info.read)
     ctx, why = context_of(info, {})
@@ -199,9 +204,9 @@ def match(occ: Occ, fx: FileCtx) -> Outcome | None:
         return review(RULE, f"{ctx} context ({why}), but {problem}", anchor)
     ctx, why = context_of(info, fx.blocked_requests)
     if ctx is None:
-        return review(RULE, f"reads BROWSE_PROJECTS from a permissions response, but {why}", anchor)
+        return review(RULE, f"reads {occ.key} from a permissions response, but {why}", anchor)
     if ctx == PROJECT:
-        return outcome(RULE, REWRITTEN, f"permissions response read in project context ({why}): BROWSE_PROJECTS -> VIEW_PROJECTS", anchor, [Edit(occ.start, occ.end, VIEW_PROJECTS)], ctx)
+        return outcome(RULE, REWRITTEN, f"permissions response read in project context ({why}): {occ.key} -> VIEW_PROJECTS", anchor, [Edit(occ.start, occ.end, VIEW_PROJECTS)], ctx)
     s, e = anchor
     text = syn.src[s:e]
     i, j = occ.start - s, occ.end - s

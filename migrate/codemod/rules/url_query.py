@@ -58,7 +58,7 @@ def match(occ: Occ, fx: FileCtx) -> Outcome | None:
         why = ctx.why if ctx else "no projectKey/projectId/issueKey/issueId in the same URL expression"
         if any(k.startswith("VIEW_") for k in kl.keys()):
             return Outcome(RULE, None)  # already migrated by hand
-        return review(RULE, f"permissions= query parameter with BROWSE_PROJECTS: {why} (set elsewhere, at run time, or global context)", anchor)
+        return review(RULE, f"permissions= query parameter with {occ.key}: {why} (set elsewhere, at run time, or global context)", anchor)
     migrated = any(k.startswith("VIEW_") for k in kl.keys())
     guarded = guard_check(fx, root, ctx, RULE, anchor, "permissions= query parameter")
     if guarded is not None and not migrated:
