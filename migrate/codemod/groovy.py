@@ -348,7 +348,7 @@ class GFile:
             ctx = C.from_url_text(joined)
             return ctx.value if ctx else None
         site = self.body_site(i)
-        if site is not None:
+        if site is not None and (self.src.startswith(OLD_KEY, occ_start) or _alias_parameter(site)):
             shape, _, ctx = site
             t = self.code[i]
             content = self.src[t.cs : t.ce]
@@ -498,7 +498,7 @@ def _classify(g: GFile, k: int, key: str, s: int, e: int) -> Outcome | None:
         prev = g.tok(k - 2)
         if prev is not None and (prev.text.lower() == "permissions" or (prev.text == "]" and (g.value(g.match.get(k - 2, 0) + 1) or "").lower() == "permissions")):
             return _read(g, k + 1, s, e, key_tok=k)
-    if key != OLD_KEY:
+    if key != OLD_KEY and not (whole and _alias_parameter(g.body_site(k))):
         return None
     if not whole:
         if dc:
@@ -523,7 +523,7 @@ def _classify(g: GFile, k: int, key: str, s: int, e: int) -> Outcome | None:
             if any(x in NEW_KEYS for x in content_keys):
                 return None
             why = ctx.why if ctx else "no issues/issueKey or projects/projectKey beside it"
-            return _review("check-body", f"permissions request names BROWSE_PROJECTS but its context is not known statically: {why}", anchor)
+            return _review("check-body", f"permissions request names {key} but its context is not known statically: {why}", anchor)
         out = _guard(g, ctx, "check-body", anchor, "permissions request")
         if out is not None:
             return out
@@ -549,6 +549,12 @@ def _classify(g: GFile, k: int, key: str, s: int, e: int) -> Outcome | None:
     if dc:
         return Outcome("server-api", REPORT_ONLY, "BROWSE_PROJECTS in a script that imports com.atlassian.jira.* (Data Center). Reported only", (t.start, t.end))
     return _review("unrecognised", "the key BROWSE_PROJECTS in a position the codemod does not recognise: check what it is used for", (t.start, t.end))
+
+
+def _alias_parameter(site) -> bool:
+    """The alias BROWSE counts as a permission key only as a `permissions` query parameter value, which
+    mypermissions accepts (and answers under that key); a check body list naming it is not a Jira form."""
+    return site is not None and site[0] != "list"
 
 
 def _none_if_skip(out: Outcome) -> Outcome | None:

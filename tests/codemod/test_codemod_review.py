@@ -318,6 +318,24 @@ NOT_REWRITTEN = [
             (3, "response-read", NEEDS_REVIEW, "it reads the BROWSE object (not havePermission) in issue context"),
         ],
     ),
+    (
+        # not a documented form for the alias: the body stays, so its read must not pair with it
+        "alias-in-check-body-list-leaves-its-read",
+        "javascript",
+        d("""
+        async function f(id) {
+          const r = await post("/rest/api/3/permissions/check", {projectPermissions: [{permissions: ["BROWSE"], issues: [id]}]});
+          return r.projectPermissions[0].permissions.BROWSE;
+        }
+        """),
+        [(3, "response-read", NEEDS_REVIEW, "reads BROWSE from a permissions response, but there is no permission request")],
+    ),
+    (
+        "alias-parameter-without-context",
+        "python",
+        'params = {"permissions": "BROWSE"}\n',
+        [(1, "check-body", NEEDS_REVIEW, "permissions parameter names BROWSE but its context is not known statically")],
+    ),
 ]
 
 

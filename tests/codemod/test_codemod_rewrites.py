@@ -830,6 +830,73 @@ CASES = [
         """),
         {"url-query", "response-read"},
     ),
+    (
+        "python-alias-params-dict-and-get-chain",
+        "python",
+        d("""
+        def f(s, key):
+            data = s.get(URL, params={"projectKey": key, "permissions": "BROWSE"}).json()
+            return data.get("permissions", {}).get("BROWSE", {}).get("havePermission", False)
+        """),
+        d("""
+        def f(s, key):
+            data = s.get(URL, params={"projectKey": key, "permissions": "VIEW_PROJECTS"}).json()
+            return data.get("permissions", {}).get("VIEW_PROJECTS", {}).get("havePermission", False)
+        """),
+        {"check-body", "response-read"},
+    ),
+    (
+        "go-alias-setter-and-map-read",
+        "go",
+        d("""
+        package p
+
+        func f(c *Client, key string) bool {
+        	q := url.Values{}
+        	q.Set("issueKey", key)
+        	q.Set("permissions", "BROWSE")
+        	var resp Response
+        	c.Get("/rest/api/3/mypermissions?"+q.Encode(), &resp)
+        	return resp.Permissions["BROWSE"].HavePermission
+        }
+        """),
+        d("""
+        package p
+
+        func f(c *Client, key string) bool {
+        	q := url.Values{}
+        	q.Set("issueKey", key)
+        	q.Set("permissions", "VIEW_PROJECTS,VIEW_ISSUES")
+        	var resp Response
+        	c.Get("/rest/api/3/mypermissions?"+q.Encode(), &resp)
+        	return (resp.Permissions["VIEW_PROJECTS"].HavePermission && resp.Permissions["VIEW_ISSUES"].HavePermission)
+        }
+        """),
+        {"check-body", "response-read"},
+    ),
+    (
+        "groovy-alias-query-string-setter",
+        "groovy",
+        d("""
+        def result = get("/rest/api/3/mypermissions")
+                .queryString("issueKey", issue.key)
+                .queryString("permissions", "BROWSE")
+                .asObject(Map)
+        if (result.body.permissions.BROWSE.havePermission) {
+            logger.info("ok")
+        }
+        """),
+        d("""
+        def result = get("/rest/api/3/mypermissions")
+                .queryString("issueKey", issue.key)
+                .queryString("permissions", "VIEW_PROJECTS,VIEW_ISSUES")
+                .asObject(Map)
+        if (result.body.permissions.VIEW_PROJECTS.havePermission && result.body.permissions.VIEW_ISSUES.havePermission) {
+            logger.info("ok")
+        }
+        """),
+        {"check-body", "response-read"},
+    ),
 ]
 
 

@@ -9,6 +9,10 @@
 The context comes from the keys beside `permissions` (issues/issueKey/issueId vs projects/projectKey/
 projectId), then from the URL or endpoint of the call the body is passed to, then (for setter calls and
 assignments that build parameters one by one) from the parameter names the same function writes.
+
+The deprecated alias BROWSE is handled in query parameters (`mypermissions` accepts and answers it), so a
+request and its read of `permissions.BROWSE` change together; a check body list naming BROWSE is not a
+form Jira documents and is left alone (nor is it a request its reads pair with).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from migrate.codemod import context as C
 from migrate.codemod.engine import FileCtx, Occ, Outcome, RequestSite
 from migrate.codemod.model import NEW_KEYS, OLD_KEY, PROJECT, REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit, keys_for
 from migrate.codemod.rules.common import (
+    OLD_KEYS,
     blocked_by_read,
     guard_check,
     list_context_from_new_keys,
@@ -95,13 +100,13 @@ def _mapping_context(fx: FileCtx, container: SgNode) -> C.Context | None:
 def find(occ: Occ, fx: FileCtx) -> Site | None:
     syn = fx.syn
     lit = occ.lit
-    if lit is None:
+    if lit is None or occ.key not in OLD_KEYS:
         return None
     # A: an element of a list under `permissions`
     seq = syn.seq_of(lit) if occ.whole else None
     if seq is not None:
         pair = syn.pair_of(syn.mapping_of_container(seq.container))
-        if pair is not None and _is_permissions(pair.key):
+        if pair is not None and _is_permissions(pair.key) and occ.key == OLD_KEY:
             return Site("list", pair.container, _mapping_context(fx, pair.container), seq)
         return None
     # B: the string value of `permissions` (a comma list)
@@ -145,8 +150,6 @@ def request_site(occ: Occ, fx: FileCtx) -> RequestSite | None:
 
 
 def match(occ: Occ, fx: FileCtx) -> Outcome | None:
-    if occ.key != OLD_KEY:
-        return None
     site = find(occ, fx)
     if site is None:
         return None
@@ -159,7 +162,7 @@ def match(occ: Occ, fx: FileCtx) -> Outcome | None:
         if any(k in NEW_KEYS for k in keys if k):
             return Outcome(RULE, None)
         why = ctx.why if ctx else "no issues/issueKey or projects/projectKey beside it, and no URL that says"
-        return review(RULE, f"{what} names BROWSE_PROJECTS but its context is not known statically: {why}", anchor)
+        return review(RULE, f"{what} names {occ.key} but its context is not known statically: {why}", anchor)
     guarded = guard_check(fx, site.node, ctx, RULE, anchor, what)
     if guarded is not None and not any(k in NEW_KEYS for k in keys if k):
         return guarded
