@@ -348,7 +348,8 @@ class GFile:
             ctx = C.from_url_text(joined)
             return ctx.value if ctx else None
         site = self.body_site(i)
-        if site is not None and (self.src.startswith(OLD_KEY, occ_start) or _alias_parameter(site)):
+        alias = self.src.startswith(OLD_ALIAS, occ_start) and not self.src.startswith(OLD_KEY, occ_start)
+        if site is not None and (not alias or _alias_parameter(site)):
             shape, _, ctx = site
             t = self.code[i]
             content = self.src[t.cs : t.ce]

@@ -23,9 +23,8 @@ from ast_grep_py import SgNode
 
 from migrate.codemod import context as C
 from migrate.codemod.engine import FileCtx, Occ, Outcome, RequestSite
-from migrate.codemod.model import NEW_KEYS, OLD_KEY, PROJECT, REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit, keys_for
+from migrate.codemod.model import NEW_KEYS, OLD_ALIAS, OLD_KEY, PROJECT, REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit, keys_for
 from migrate.codemod.rules.common import (
-    OLD_KEYS,
     blocked_by_read,
     guard_check,
     list_context_from_new_keys,
@@ -100,13 +99,13 @@ def _mapping_context(fx: FileCtx, container: SgNode) -> C.Context | None:
 def find(occ: Occ, fx: FileCtx) -> Site | None:
     syn = fx.syn
     lit = occ.lit
-    if lit is None or occ.key not in OLD_KEYS:
+    if lit is None:
         return None
     # A: an element of a list under `permissions`
     seq = syn.seq_of(lit) if occ.whole else None
     if seq is not None:
         pair = syn.pair_of(syn.mapping_of_container(seq.container))
-        if pair is not None and _is_permissions(pair.key) and occ.key == OLD_KEY:
+        if pair is not None and _is_permissions(pair.key) and occ.key != OLD_ALIAS:
             return Site("list", pair.container, _mapping_context(fx, pair.container), seq)
         return None
     # B: the string value of `permissions` (a comma list)
