@@ -30,7 +30,23 @@ PY = [
     'c = s.get(URL, params={"issueKey": k, "permissions": "BROWSE"}).json()',
     'ok2 = c["permissions"]["BROWSE"]["havePermission"]',
 ]
-COMMENT = {"javascript": "// note: BROWSE_PROJECTS permissions=BROWSE_PROJECTS", "python": "# note: BROWSE_PROJECTS permissions=BROWSE_PROJECTS"}
+GROOVY = [  # its own tokenizer and rules, so it gets its own mix
+    'def a = get("/rest/api/3/mypermissions?issueKey=${k}&permissions=BROWSE_PROJECTS").asObject(Map)',
+    "def ok = a.body.permissions.BROWSE_PROJECTS.havePermission",
+    "def body = [projectPermissions: [[permissions: ['BROWSE_PROJECTS'], issues: ids]]]",
+    "def g = grants.findAll { it.permission == 'BROWSE_PROJECTS' }",
+    "def K = 'BROWSE_PROJECTS'",
+    "log.warn('missing BROWSE_PROJECTS')",
+    "def grants = [[holder: h, permission: 'BROWSE_PROJECTS']]",
+    'def c = get("/rest/api/3/mypermissions").queryString("projectKey", p).queryString("permissions", "BROWSE").asObject(Map)',
+    "def ok2 = c.body.permissions['BROWSE'].havePermission",
+]
+POOLS = {"javascript": JS, "python": PY, "groovy": GROOVY}
+COMMENT = {
+    "javascript": "// note: BROWSE_PROJECTS permissions=BROWSE_PROJECTS",
+    "python": "# note: BROWSE_PROJECTS permissions=BROWSE_PROJECTS",
+    "groovy": "// note: BROWSE_PROJECTS permissions=BROWSE_PROJECTS",
+}
 
 
 def program(lang: str, lines: list[str], in_function: bool) -> str:
@@ -42,19 +58,21 @@ def program(lang: str, lines: list[str], in_function: bool) -> str:
         return "\n".join(body) + "\n"
     if lang == "python":
         return "def f(s, k, p):\n" + "".join(f"    {b}\n" for b in body)
+    if lang == "groovy":
+        return "def f(k, p) {\n" + "".join(f"    {b}\n" for b in body) + "}\n"
     return "async function f(k, p) {\n" + "".join(f"  {b}\n" for b in body) + "}\n"
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    lang=st.sampled_from(["javascript", "python"]),
+    lang=st.sampled_from(["javascript", "python", "groovy"]),
     picks=st.lists(st.integers(min_value=0, max_value=9), min_size=1, max_size=6),
     in_function=st.booleans(),
 )
 # a rewritten check body must still count as a request on the second run, or the filter beside it flips
 @example(lang="javascript", picks=[3, 4], in_function=False)
 def test_mixed_snippets(lang, picks, in_function):
-    pool = JS if lang == "javascript" else PY
+    pool = POOLS[lang]
     src = program(lang, [pool[i % len(pool)] for i in picks], in_function)
     res = rewrite(lang, src)
     # comments are byte-identical
