@@ -5,7 +5,7 @@ same site, byte for byte. The flavour (Cloud / Data Center) and the new keys cha
 and whether VIEW_* grants exist, not the shape of the site: ``legacy`` is ``demo`` without the VIEW_*
 grants, and ``dc`` is ``demo`` spelled the Data Center way.
 
-What every generated site has (tests in tests/sandbox/test_sandbox_seeds.py hold it to this):
+What every generated site has (tests in tests/sandbox/test_seeds.py hold it to this):
 * every documented holder type (anyone, applicationRole with and without parameter, assignee, group,
   groupCustomField, projectLead, projectRole, reporter, sd.customer.portal.only, user, userCustomField)
   and one app-registered holder type the tool does not know;
