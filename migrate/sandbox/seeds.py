@@ -68,8 +68,8 @@ SEEDS: dict[str, SeedSpec] = {
         SeedSpec("large", "5000 schemes, generated (benchmarks)", 5000, title="Acme (sandbox large)"),
         SeedSpec("legacy", "demo without VIEW_PROJECTS / VIEW_ISSUES (site not ready)", 8, new_keys=False,
                  title="Acme (sandbox legacy)"),
-        SeedSpec("dc", "demo as a Data Center 10 site (/rest/api/2)", 8, flavour="dc",
-                 title="Acme (sandbox Data Center)"),
+        SeedSpec("dc", "demo as a Data Center 10 site (/rest/api/2, no new keys: Data Center has none)", 8,
+                 flavour="dc", new_keys=False, title="Acme (sandbox Data Center)"),
     )
 }
 

@@ -169,11 +169,10 @@ def test_dc_endpoints_validate(dc):
     group = {"type": "group", "parameter": "jira-software-users"}
     r = check(oa, api.post("/permissionscheme", json={"name": "DC contract"}), 201)
     sid = r.json()["id"]
-    r = check(oa, api.post(f"/permissionscheme/{sid}/permission", json={"permission": "VIEW_ISSUES",
-                                                                            "holder": group}), 201)
+    grant = {"permission": "EDIT_ISSUES", "holder": group}
+    r = check(oa, api.post(f"/permissionscheme/{sid}/permission", json=grant), 201)
     gid = r.json()["id"]
-    check(oa, api.post(f"/permissionscheme/{sid}/permission", json={"permission": "VIEW_ISSUES",
-                                                                        "holder": group}, as_="viewer"), 403)
+    check(oa, api.post(f"/permissionscheme/{sid}/permission", json=grant, as_="viewer"), 403)
     check(oa, api.delete(f"/permissionscheme/{sid}/permission/{gid}"), 204)
     check(oa, api.put(f"/permissionscheme/{sid}", json={"name": "DC contract 2", "permissions": []}), 200)
     check(oa, api.put(f"/permissionscheme/{sid}/attribute/archived", data="TRUE", headers={"Content-Type": "text/plain"}), 204)

@@ -27,6 +27,7 @@ def test_seed_table():
     assert SEEDS["demo"].schemes == 8 and SEEDS["small"].schemes == 10
     assert SEEDS["medium"].schemes == 500 and SEEDS["large"].schemes == 5000
     assert SEEDS["legacy"].new_keys is False and SEEDS["dc"].flavour == "dc"
+    assert SEEDS["dc"].new_keys is False  # Data Center has no VIEW_PROJECTS / VIEW_ISSUES
     with pytest.raises(ValueError):
         resolve_seed("nope")
     with pytest.raises(ValueError):

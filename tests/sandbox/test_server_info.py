@@ -53,13 +53,17 @@ def test_dc_flavour(make_site, make_api):
     users = [h for h in holders if h["type"] == "user"]
     assert all(h["user"]["key"] == h["parameter"] for h in users)
     assert not any(h["parameter"] == ADDON_ROLE for h in roles)  # no Connect add-on role on Data Center
-    r = api.post("/permissionscheme/10000/permission", json={"permission": "VIEW_ISSUES",
-                                                              "holder": {"type": "group", "parameter": "jira-users"}})
+    no_key = api.post("/permissionscheme/10000/permission",
+                      json={"permission": "VIEW_ISSUES", "holder": {"type": "group", "parameter": "jira-users"}})
+    assert no_key.status_code == 400  # Data Center has no new keys
+    sid = api.post("/permissionscheme", json={"name": "DC holders"}).json()["id"]
+    r = api.post(f"/permissionscheme/{sid}/permission",
+                 json={"permission": "EDIT_ISSUES", "holder": {"type": "group", "parameter": "jira-users"}})
     assert r.status_code == 201 and r.json()["holder"]["group"]["name"] == "jira-users"
     assert "value" not in r.json()["holder"]
     user = next(u for u in sb.state.users.values() if u.name == "user0001")
-    r = api.post("/permissionscheme/10000/permission", json={"permission": "VIEW_ISSUES",
-                                                              "holder": {"type": "user", "parameter": user.name}})
+    r = api.post(f"/permissionscheme/{sid}/permission",
+                 json={"permission": "EDIT_ISSUES", "holder": {"type": "user", "parameter": user.name}})
     assert r.status_code == 201 and r.json()["holder"]["parameter"] == user.key  # usernames resolve to keys
     projects = api.get("/project").json()
     assert projects and all(p["archived"] is False for p in projects)
