@@ -19,6 +19,7 @@ from migrate.sandbox.catalogue import (
     PermissionDef,
     RoleDef,
 )
+from migrate.sandbox.config import Filter, Status, Workflow, WorkflowScheme
 from migrate.sandbox.errors import BadGrant, BadHolder, DuplicateGrant, MissingGrant, UnrecognizedPermission
 
 ADMIN_GROUP = "jira-administrators"
@@ -131,6 +132,7 @@ class Project:
     issue_ids: list[int] = field(default_factory=list)
     # role id -> (user account ids, group ids)
     actors: dict[int, tuple[set[str], set[str]]] = field(default_factory=dict)
+    workflow_scheme: int | None = None  # None: the Default Workflow Scheme (team-managed: none at all)
 
 
 class SiteState:
@@ -162,6 +164,11 @@ class SiteState:
         self.issues_by_key: dict[str, Issue] = {}
         self.next_grant_id = 10000
         self.next_scheme_id = 10000
+        # configuration beyond permission schemes (migrate.sandbox.config), filled by the seeds
+        self.statuses: dict[str, Status] = {}
+        self.workflows: dict[str, Workflow] = {}  # by the bulk API's id
+        self.workflow_schemes: list[WorkflowScheme] = []
+        self.filters: dict[int, Filter] = {}
         self.addon_role_id = next((r.id for r in roles.values() if r.name == ADDON_ROLE_NAME), None)
 
     # ---- building ---------------------------------------------------------------------------------

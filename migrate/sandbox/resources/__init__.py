@@ -6,8 +6,19 @@ Handlers read and change ``state.py`` and answer with ``render.py`` shapes; ``ap
 from __future__ import annotations
 
 from migrate.sandbox.api import Route
-from migrate.sandbox.resources import grants, permissions, projects, roles, schemes, server_info, users
+from migrate.sandbox.resources import (
+    filters,
+    grants,
+    permissions,
+    projects,
+    roles,
+    schemes,
+    server_info,
+    users,
+    workflow_schemes,
+    workflows,
+)
 
-MODULES = (server_info, permissions, schemes, grants, projects, roles, users)
+MODULES = (server_info, permissions, schemes, grants, projects, roles, users, workflows, workflow_schemes, filters)
 
 ROUTES: tuple[Route, ...] = tuple(r for m in MODULES for r in m.ROUTES)
