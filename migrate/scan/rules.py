@@ -54,9 +54,8 @@ KNOWN_LEGACY_TYPES = frozenset({
     "ChangeAssigneeFunction",
 }) | PERMISSION_CONDITIONS | PERMISSION_VALIDATORS
 
-ISSUE_LEVEL = ("the transition acts on one issue, so the check is issue-level: after the split it is "
-               f"{names.TARGET_ISSUES}")
-NOT_YET = " (once the site knows VIEW_ISSUES; migrate never edits workflows)"
+ISSUE_LEVEL = f"a transition acts on one issue, so this is issue-level access: {names.TARGET_ISSUES} after the split"
+NOT_YET = " (once the site knows it)"
 
 
 def short_type(t: str) -> str:

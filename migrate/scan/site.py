@@ -181,10 +181,9 @@ def filter_findings(filters: Iterable[dict]) -> list[Finding]:
         new = jql.rewrite(text, calls, "View Issues")
         args = ", ".join(c.argument for c in calls)
         out.append(Finding(
-            "reference", "filter-jql", where, f"projectsWhereUserHasPermission({args}) in: {text}",
-            f"change the JQL to: {new}  (the filter lists issues, so the projects that matter are those whose "
-            "issues the user can see: View Issues; \"View Projects\" would also match projects whose issues stay "
-            "hidden) once the site knows VIEW_ISSUES", {**location, "suggested_jql": new}, tuple(keys),
+            "reference", "filter-jql", where, f"projectsWhereUserHasPermission({args}) in JQL: {text}",
+            f"JQL: {new} (the filter lists issues, so it needs the projects whose issues the user can see: View "
+            "Issues, once the site knows it)", {**location, "suggested_jql": new}, tuple(keys),
             "GET /rest/api/3/filter/search"))
     return out
 
