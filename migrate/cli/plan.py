@@ -21,7 +21,7 @@ from migrate.fetch import fetch_site
 from migrate.plan import Plan, make_plan, select_schemes
 from migrate.planfile import DEFAULT_DIR, load_plan, plan_id, save_plan
 from migrate.rules import BUILTIN_RULES, resolve_rule
-from migrate.scan import ScanResult, save_scan, scan_path_for, scan_site
+from migrate.scan import ScanResult, load_scan, save_scan, scan_path_for, scan_site
 from migrate.scan.text import short_lines
 
 
@@ -191,10 +191,13 @@ def register(app: typer.Typer) -> None:
         plan_file: Path = typer.Argument(..., help="A plan file written by `migrate plan`.", show_default=False),
         as_json: bool = typer.Option(False, "--json", help="Print the diff as JSON on stdout."),
     ) -> None:
-        """Show a saved plan again, offline: checks the file (version, checksum, content), then prints its diff."""
+        """Show a saved plan again, offline: checks the file (version, checksum, content), then prints its diff
+        (and the site-wide scan saved beside it, if any)."""
         plan = load_plan(plan_file)
         pid = plan_id({"checksum": plan.meta["checksum"]})  # the id of the file as written, without re-hashing it
-        d = _emit(plan, plan_file, pid, as_json)
+        beside = scan_path_for(plan_file)
+        scan = load_scan(beside) if beside.exists() else None
+        d = _emit(plan, plan_file, pid, as_json, scan)
         err.print(Text(f"plan {pid} for {plan.site.get('url')}: checksum ok"))
         _warn_if_blocked(d)
         raise typer.Exit(EXIT_OK)
