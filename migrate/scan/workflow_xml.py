@@ -13,7 +13,9 @@ clear error naming it, never a traceback.
 
 from __future__ import annotations
 
+import io
 import xml.sax
+import xml.sax.xmlreader
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -90,9 +92,10 @@ def parse(text: str, source: str) -> Node:
     parser.setFeature(xml.sax.handler.feature_external_ges, False)
     parser.setFeature(xml.sax.handler.feature_external_pes, False)
     parser.setContentHandler(handler)
+    src = xml.sax.xmlreader.InputSource(source)
+    src.setByteStream(io.BytesIO(text.encode("utf-8")))
     try:
-        parser.feed(text)
-        parser.close()
+        parser.parse(src)
     except xml.sax.SAXParseException as e:
         raise ConfigError(f"{source}: not a workflow XML file: {e.getMessage()} at line {e.getLineNumber()}") from None
     if handler.root is None or handler.root.tag != "workflow":
@@ -117,7 +120,18 @@ def _known(cls: str) -> bool:
     return cls.startswith(JIRA_PACKAGES) or short_type(cls) in KNOWN_LEGACY_TYPES
 
 
+def _at(f: Finding, source: str, line: int) -> Finding:
+    """Prefix the file and line: in an export, that is the exact location."""
+    return Finding(f.category, f.kind, f"{source}:{line} › {f.where}", f.found, f.suggestion,
+                   {**f.location, "file": source, "line": line}, f.projects, f.source)
+
+
 def _rule(node: Node, what: str, w: Where, source: str) -> Iterator[Finding]:
+    for f in _rule_findings(node, what, w, source):
+        yield _at(f, source, node.line)
+
+
+def _rule_findings(node: Node, what: str, w: Where, source: str) -> Iterator[Finding]:
     cls = _class_of(node)
     at = f"line {node.line}"
     found = _permission_found(node.args())
@@ -145,14 +159,12 @@ def _properties(node: Node, w: Where, source: str) -> Iterator[Finding]:
     for m in node.metas():
         key = m.attrs.get("name", "")
         if names.browse_property(key):
-            f = property_finding(w, key, m.text.strip(), source)
-            yield Finding(f.category, f.kind, f.where + f" (line {m.line})", f.found, f.suggestion,
-                          {**f.location, "line": m.line}, f.projects, f.source)
+            yield _at(property_finding(w, key, m.text.strip(), source), source, m.line)
 
 
 def _action(action: Node, workflow: str, status: str | None, source: str) -> Iterator[Finding]:
     w = Where(workflow, transition=action.attrs.get("name", ""), transition_id=action.attrs.get("id"),
-              extra={"file": source, "line": action.line, **({"from_status": status} if status else {})})
+              extra={"from_status": status} if status else {})
     for r in action.kids("restrict-to"):
         yield from _conditions(r, w, source)
     for vs in action.kids("validators"):
@@ -170,7 +182,7 @@ def workflow_findings(root: Node, workflow: str, source: str) -> list[Finding]:
     for steps in root.kids("steps"):
         for step in steps.kids("step"):
             name = step.attrs.get("name", step.attrs.get("id", ""))
-            sw = Where(workflow, status=name, extra={"file": source, "line": step.line, "step_id": step.attrs.get("id")})
+            sw = Where(workflow, status=name, extra={"step_id": step.attrs.get("id")})
             out += _properties(step, sw, source)
             for actions in step.kids("actions"):
                 for a in actions.kids("action"):
