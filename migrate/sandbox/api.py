@@ -9,7 +9,7 @@ import datetime as _dt
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request
@@ -17,9 +17,6 @@ from werkzeug.wrappers import Request
 from migrate.sandbox.errors import NOT_ADMIN, BadRequest, Forbidden, MalformedJson, NotFound, UnsupportedMediaType
 from migrate.sandbox.render import Renderer
 from migrate.sandbox.state import Project, Scheme, SiteState, User
-
-if TYPE_CHECKING:
-    from migrate.sandbox.app import SandboxCore
 
 JSON_TYPE = "application/json;charset=UTF-8"
 
@@ -103,10 +100,21 @@ def page(ctx: "Ctx", items: list, render: Callable[[Any], Any], *, default_max: 
     return out
 
 
+class Core(Protocol):
+    """What a handler may use of the app (``app.SandboxCore``), without importing it."""
+
+    site: SiteState
+    renderer: Renderer
+    stats_counter: Counter
+    base_url: str
+
+    def wall(self) -> float: ...
+
+
 class Ctx:
     """One request: the matched route and path arguments, the caller, and the site behind it."""
 
-    def __init__(self, core: "SandboxCore", req: Request, route: Route, args: dict[str, Any], user: User | None):
+    def __init__(self, core: Core, req: Request, route: Route, args: dict[str, Any], user: User | None):
         self.core = core
         self.req = req
         self.route = route
