@@ -1,7 +1,7 @@
 """Shared CLI plumbing: the conventions every command follows, defined once.
 
 - Options: one factory per role (README, "Conventions"): `--site URL`, `--only NAME`, `-o/--out FILE`,
-  `--plans-dir DIR`, `-y/--yes`, `--json`, `-c/--concurrency N`, `--max-rps N`, `-j/--parallel N`,
+  `--plans-dir DIR`, `-y/--yes`, `--json`, `-c/--concurrency N`, `--max-rps N`, `--parallel N`,
   `--flavour`. Choices are Enums, so a bad value is a usage error (exit 2) at parse time.
 - Old spellings stay for one release as hidden aliases with a note on stderr (`renamed`).
 - Help text is literal (no rich markup), so `[[site]]` and `[defaults]` show as written.
@@ -200,7 +200,8 @@ def only_option() -> Any:
 
 
 def parallel_option(default: int) -> Any:
-    return typer.Option(default, "--parallel", "-j", min=1, max=32, metavar="N", help=PARALLEL_HELP)
+    # no short form: -p is the sandbox's --port and -j the codemod's --jobs (one meaning per letter)
+    return typer.Option(default, "--parallel", min=1, max=32, metavar="N", help=PARALLEL_HELP)
 
 
 # --------------------------------------------------------------------------------------------- site
