@@ -210,7 +210,8 @@ class JiraClient:
         except requests.exceptions.ReadTimeout as e:
             raise self._transport(method, path, f"no answer within {self.timeout[1]:g}s", e) from None
         except requests.exceptions.SSLError as e:
-            raise self._transport(method, path, *self._tls_diagnosis(e), e, before_send=True, final=True) from None
+            what, hint = self._tls_diagnosis(e)
+            raise self._transport(method, path, what, e, before_send=True, final=True, hint=hint) from None
         except requests.exceptions.ConnectionError as e:
             text = str(e)
             unknown_host = any(m in text for m in ("Name or service", "nodename nor servname", "getaddrinfo failed", "Temporary failure in name resolution"))

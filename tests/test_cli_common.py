@@ -1,0 +1,102 @@
+"""Pure parts of the CLI conventions: verbosity anywhere on the line, old spellings, loopback site names,
+permission-key did-you-mean. (input, expected) tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrate.cli.common import hoist_verbosity, rewrite_aliases
+from migrate.errors import ConfigError
+from migrate.rules import BROWSE_SPLIT, Rule, check_rule_against_site, check_rule_offline, did_you_mean
+from migrate.siteurl import same_site, site_key
+
+
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["-v", "doctor"], ["-v", "doctor"]),
+        (["doctor", "-vv"], ["-v", "-v", "doctor"]),
+        (["--verbose", "2", "doctor"], ["-v", "-v", "doctor"]),  # click took "2" for a command
+        (["-v", "1", "doctor"], ["-v", "doctor"]),
+        (["--verbose=2", "plan"], ["-v", "-v", "plan"]),
+        (["sites", "apply", "f.toml", "--verbose", "--yes"], ["-v", "sites", "apply", "f.toml", "--yes"]),
+        (["show", "2", "-v"], ["-v", "show", "2"]),  # after the command a number is an argument, not a count
+        (["report", "--", "-v"], ["report", "--", "-v"]),
+        (["--version"], ["--version"]),
+    ],
+)
+def test_verbosity_is_hoisted(argv, expected):
+    assert hoist_verbosity(argv) == expected
+
+
+ALIASES = {"--output": "--out", "--out-dir": "--plans-dir", "-o": "--plans-dir", "--site": "--only", "-p": "--parallel"}
+
+
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["--output", "r.html"], ["--out", "r.html"]),
+        (["--output=r.html"], ["--out=r.html"]),
+        (["-o", "plans"], ["--plans-dir", "plans"]),
+        (["--site", "alpha", "--site=beta"], ["--only", "alpha", "--only=beta"]),
+        (["-p5"], ["--parallel=5"]),
+        (["--only", "x", "--", "--site"], ["--only", "x", "--", "--site"]),
+        (["--outdir"], ["--outdir"]),  # not an alias: click reports it
+    ],
+)
+def test_old_spellings_are_rewritten_with_a_note(argv, expected, capsys):
+    assert rewrite_aliases(argv, ALIASES) == expected
+
+
+@pytest.mark.parametrize(
+    "a,b,same",
+    [
+        ("http://localhost:8990", "http://127.0.0.1:8990", True),
+        ("http://[::1]:8990", "http://127.0.0.1:8990/", True),
+        ("http://LOCALHOST:8990/jira", "http://127.0.0.1:8990/jira", True),
+        ("http://localhost:8990", "http://127.0.0.1:8991", False),
+        ("http://localhost:8990/jira", "http://127.0.0.1:8990", False),
+        ("https://acme.atlassian.net", "https://acme.atlassian.net/", True),
+        ("https://acme.atlassian.net", "https://other.atlassian.net", False),
+        ("http://127.0.0.2:8990", "http://127.0.0.1:8990", False),  # another loopback address, maybe another server
+    ],
+)
+def test_loopback_names_are_one_site(a, b, same):
+    assert same_site(a, b) is same
+    assert (site_key(a.rstrip("/")) == site_key(b.rstrip("/"))) is same
+
+
+@pytest.mark.parametrize(
+    "key,candidates,guess",
+    [
+        ("VEIW_ISSUES", ["VIEW_ISSUES", "VIEW_PROJECTS"], "VIEW_ISSUES"),
+        ("view_projects", ["VIEW_ISSUES", "VIEW_PROJECTS"], "VIEW_PROJECTS"),
+        ("BROWSE_PROJECT", ["BROWSE_PROJECTS", "EDIT_ISSUES"], "BROWSE_PROJECTS"),
+        ("com.acme.timesheets:view", ["VIEW_ISSUES"], None),
+    ],
+)
+def test_did_you_mean(key, candidates, guess):
+    assert did_you_mean(key, candidates) == guess
+
+
+def _rule(*targets: str) -> Rule:
+    return Rule(name="r", source="BROWSE_PROJECTS", targets=targets)
+
+
+def test_rule_keys_offline():
+    assert check_rule_offline(BROWSE_SPLIT) == []
+    with pytest.raises(ConfigError, match="VEIW_ISSUES is not a Jira permission key; did you mean VIEW_ISSUES"):
+        check_rule_offline(_rule("VIEW_PROJECTS", "VEIW_ISSUES"))
+    (warning,) = check_rule_offline(_rule("VIEW_PROJECTS", "com.acme.timesheets:view"))
+    assert "not a built-in Jira permission key" in warning
+
+
+def test_rule_keys_against_the_site():
+    legacy = ["BROWSE_PROJECTS", "EDIT_ISSUES"]  # a site without the new keys: planning still works
+    check_rule_against_site(BROWSE_SPLIT, legacy)
+    with pytest.raises(ConfigError, match=r"does not list: VEIW_ISSUES \(did you mean VIEW_ISSUES\?\)"):
+        check_rule_against_site(_rule("VIEW_PROJECTS", "VEIW_ISSUES"), legacy + ["VIEW_ISSUES"])
+    app_key = "com.acme.timesheets:view"
+    check_rule_against_site(_rule("VIEW_PROJECTS", app_key), legacy + [app_key])  # the site lists it
+    with pytest.raises(ConfigError, match="the site does not list: com.acme.timesheets:view\n"):
+        check_rule_against_site(_rule("VIEW_PROJECTS", app_key), legacy)
