@@ -390,19 +390,23 @@ def run_interruptible(work: Callable[[], T], stop: threading.Event, *, until_sta
     Before `until_started` is set (e.g. while a confirmation prompt waits), Ctrl-C ends the command at
     once: nothing has been written yet."""
     box: dict[str, Any] = {}
+    finished = threading.Event()
 
     def target() -> None:
         try:
             box["result"] = work()
         except BaseException as e:  # noqa: BLE001 - handed to the main thread as is
             box["error"] = e
+        finally:
+            finished.set()
 
     t = threading.Thread(target=target, name="migrate-run", daemon=True)
     t.start()
     interrupted = False
-    while t.is_alive():
+    # An Event, not Thread.join: a join interrupted by Ctrl-C can leave the thread looking finished early.
+    while not finished.is_set():
         try:
-            t.join(0.5)
+            finished.wait(0.5)
         except KeyboardInterrupt:
             if interrupted or (until_started is not None and not until_started.is_set()):
                 raise
