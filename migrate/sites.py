@@ -767,16 +767,13 @@ STATES = (DONE, PARTIAL, PENDING_STATE, REFUSED, FAILED_STATE, SKIPPED)
 
 
 def _refusal(e: BaseException) -> bool:
-    from migrate.errors import (
-        AuthenticationError,
-        LockHeldError,
-        PermissionDeniedError,
-        StalePlanError,
-        UnsupportedSiteError,
-    )
+    """A check said no (nothing was written): any of migrate's own refusals, and Jira refusing the
+    credentials or the rights. Other Jira errors (network, 5xx, odd answers) and bugs are failures."""
+    from migrate.errors import AuthenticationError, JiraError, PermissionDeniedError
 
-    return isinstance(e, (ConfigError, PlanFileError, StalePlanError, LockHeldError, UnsupportedSiteError,
-                          AuthenticationError, PermissionDeniedError))
+    if isinstance(e, (AuthenticationError, PermissionDeniedError)):
+        return True
+    return isinstance(e, MigrateError) and not isinstance(e, JiraError)
 
 
 @dataclass
