@@ -1558,11 +1558,12 @@ def _run_prepared(
 ) -> BulkResult:
     by_name = {p.spec.name: p for p in prepared}
     stop = threading.Event()
-    bulk = (
-        BulkProgress(f"sites {action} ({unit})", {p.spec.name: weigh(p) for p in prepared}, progress, work_stage=work_stage)
-        if progress
-        else None
-    )
+    bulk = None
+    if progress is not None:
+        report = progress
+        # after Ctrl-C the executors settle what they will not write as "done": a line saying 100% would be false
+        quiet: Progress = lambda stage, done, total: None if stop.is_set() else report(stage, done, total)  # noqa: E731
+        bulk = BulkProgress(f"sites {action} ({unit})", {p.spec.name: weigh(p) for p in prepared}, quiet, work_stage=work_stage)
 
     def one(spec: SiteSpec) -> SiteOutcome:
         p = by_name[spec.name]

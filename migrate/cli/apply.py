@@ -81,6 +81,12 @@ def _interrupted(command: str, target: Path) -> typer.Exit:
     return typer.Exit(EXIT_INTERRUPTED)
 
 
+def _until(stop: threading.Event, progress: Any) -> Any:
+    # after Ctrl-C the executor settles the schemes it will not write as "done" for its counter: a line
+    # saying 100% then would be false
+    return lambda stage, done, total: None if stop.is_set() else progress(stage, done, total)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("apply")
     @handle_errors
@@ -140,7 +146,7 @@ def register(app: typer.Typer) -> None:
                         plan,
                         concurrency=concurrency,
                         force=force,
-                        progress=progress,
+                        progress=_until(stop, progress),
                         crash_hook=crash_hook_from_env(),
                         snapshot_dir=snapshot_dir,
                         max_rps=max_rps,
@@ -281,7 +287,7 @@ def register(app: typer.Typer) -> None:
                         target,
                         concurrency=concurrency,
                         force=force,
-                        progress=progress,
+                        progress=_until(stop, progress),
                         crash_hook=crash_hook_from_env(),
                         max_rps=max_rps,
                         confirm=confirm,
