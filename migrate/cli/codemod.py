@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
             except OSError as e:
                 report.errors.append((str(sarif), f"cannot write SARIF: {e.strerror or e}"))
         if json_out:
-            print_json(to_json(report))
+            print_json({**to_json(report), "exit_code": exit_code(report, mode, strict)})
         else:
             _render(report, mode)
         for path, message in report.errors:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import time
 from typing import Any
 
@@ -25,7 +26,10 @@ def _invoke(argv: list[str]) -> int:
 
     from migrate.cli import app
 
-    code = get_command(app).main(args=argv, prog_name="migrate", standalone_mode=False)
+    # each run sets logging up again: carry `migrate -v demo` over to the steps
+    level = logging.getLogger("migrate").level
+    verbose = ["-v"] * (2 if level and level <= logging.DEBUG else 1 if level and level <= logging.INFO else 0)
+    code = get_command(app).main(args=verbose + argv, prog_name="migrate", standalone_mode=False)
     return code if isinstance(code, int) else EXIT_OK
 
 
