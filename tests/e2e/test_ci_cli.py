@@ -96,16 +96,16 @@ def test_hints_print_brackets_as_written(cli, tmp_path):
     assert "each [[site]] needs name, url" in r.stderr
 
 
-def test_finish_confirmation_stresses_the_removals(sandbox, env, tmp_path):
+def test_finish_confirmation_stresses_the_removals(sandbox, env, cli, tmp_path):
     """The question before a finish plan says how many grants it REMOVES."""
     run_env = dict(os.environ, NO_COLOR="1")
     add, finish = tmp_path / "add.json", tmp_path / "finish.json"
-    for argv in (["plan", "--out", str(add)], ["apply", str(add), "--yes", "--max-rps", "0"],
-                 ["plan", "--mode", "finish", "--out", str(finish)]):
-        proc = subprocess.run([sys.executable, "-m", "migrate", *argv], env=run_env, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
+    assert cli("plan", "--out", add, "--no-projects").exit_code == 0
+    assert cli("apply", add, "--yes", "--max-rps", "0").exit_code == 0
+    r = cli("plan", "--mode", "finish", "--out", finish, "--no-projects")
+    assert r.exit_code == 0
     removes = load_plan(finish).totals["grants_removed"]
-    assert removes > 0 and f"REMOVES {removes} BROWSE_PROJECTS grant(s)" in proc.stderr
+    assert removes > 0 and f"REMOVES {removes} BROWSE_PROJECTS grant(s)" in r.stderr
     master, slave = pty.openpty()
     try:
         os.write(master, b"n\n")
