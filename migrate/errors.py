@@ -32,8 +32,8 @@ EXIT_CODES: dict[int, str] = {
         "(see the summary, or its `--json`)"
     ),
     EXIT_INTERRUPTED: (
-        "interrupted (Ctrl-C): every write so far is journaled; the partial results and the command that "
-        "resumes or undoes the run are printed"
+        "interrupted (Ctrl-C); `apply`, `rollback`, `sites apply` and `sites rollback` first finish the writes in "
+        "flight, then print what was done and the command that resumes or undoes it"
     ),
 }
 
