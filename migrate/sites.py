@@ -1081,8 +1081,8 @@ def check_filter(spec: SiteSpec, every: Sequence[Scheme], picked: Sequence[Schem
 
 
 def _pattern_guess(pattern: int | str, names: Sequence[str]) -> str | None:
-    """"'Defualt*': did you mean 'Default*'?" - the literal part of a glob against the same-length start
-    (or whole) of each scheme name."""
+    """A did-you-mean for a glob ('Defualt*' -> 'Default*'): its literal part against the same-length
+    start (or the whole) of each scheme name."""
     if not isinstance(pattern, str):
         return None
     core = pattern.strip("*?")
