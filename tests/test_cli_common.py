@@ -100,3 +100,45 @@ def test_rule_keys_against_the_site():
     check_rule_against_site(_rule("VIEW_PROJECTS", app_key), legacy + [app_key])  # the site lists it
     with pytest.raises(ConfigError, match="the site does not list: com.acme.timesheets:view\n"):
         check_rule_against_site(_rule("VIEW_PROJECTS", app_key), legacy)
+
+
+# ------------------------------------------------------------------------------------------ properties
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL  # noqa: E402
+from migrate.sites import combine_exit_codes  # noqa: E402
+
+WORDS = st.sampled_from(["doctor", "plan", "--json", "-o", "x.json", "sites", "apply", "f.toml", "--yes", "3"])
+VERBS = st.sampled_from(["-v", "-vv", "--verbose"])
+
+
+@given(st.lists(st.one_of(WORDS, VERBS), max_size=12))
+def test_hoisting_keeps_every_other_word_in_order_and_counts_flags(argv):
+    got = hoist_verbosity(argv)
+    n = got.count("-v")
+    assert got[:n] == ["-v"] * n  # every -v in front, for the root group
+    rest = got[n:]
+    # the other words keep their order; the only words dropped are numbers right after a counting flag
+    # before the command (`--verbose 2 doctor`), read as the count
+    i = 0
+    for k, a in enumerate(argv):
+        if a in ("-v", "-vv", "--verbose"):
+            continue
+        if i < len(rest) and rest[i] == a:
+            i += 1
+            continue
+        assert a.isdecimal() and k > 0 and argv[k - 1] in ("-v", "-vv", "--verbose"), (argv, got)
+    assert i == len(rest)
+
+
+@given(st.lists(st.sampled_from([EXIT_OK, EXIT_CHANGES, EXIT_PARTIAL, EXIT_ERROR, 2, 130]), min_size=1, max_size=12))
+def test_bulk_exit_code_tells_some_done_from_none_done(codes):
+    code = combine_exit_codes(codes)
+    failed = [c for c in codes if c not in (EXIT_OK, EXIT_CHANGES, EXIT_PARTIAL)]
+    if failed and len(failed) == len(codes):
+        assert code == EXIT_ERROR  # none done
+    elif failed or EXIT_PARTIAL in codes:
+        assert code == EXIT_PARTIAL  # some done, some not
+    else:
+        assert code == (EXIT_CHANGES if EXIT_CHANGES in codes else EXIT_OK)

@@ -93,3 +93,40 @@ def test_bulk_progress_sums_sites_and_settles_failed_ones():
     a("apply", 10, 100)  # late reports after the finish are ignored
     assert [d for _, d, _ in seen] == [0, 40, 41, 91, 151, 151]
     assert {t for _, _, t in seen} == {151} and bulk.sites_done == 3
+
+
+# ------------------------------------------------------------------------------------------ properties
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(total=st.integers(1, 5000), steps=st.lists(st.integers(0, 400), min_size=1, max_size=60))
+def test_one_line_per_ten_percent_step_crossed(total, steps):
+    """However the counts jump, each 10% step crossed gives exactly one line, in order, ending at 100%."""
+    p, clock, lines = make()
+    p("apply", 0, total)
+    done = 0
+    for k in steps:
+        done = min(total, done + k)
+        p("apply", done, total)
+    p("apply", total, total)
+    percents = [int(ln.split("(")[1].split("%")[0]) for ln in lines]
+    tens = [pc // 10 for pc in percents]
+    assert tens == sorted(set(tens))  # never twice for one step, never backwards
+    assert tens[0] == 0 and tens[-1] == 10 and percents[-1] == 100
+
+
+@given(waits=st.lists(st.floats(0.0, 4.0), min_size=1, max_size=80))
+def test_never_more_than_five_seconds_without_a_line(waits):
+    p, clock, lines = make()
+    p("apply", 1, 1000)
+    stamps = [clock.t]
+    for w in waits:  # time passes in ticks of under a second... or several seconds; the heartbeat ticks each time
+        for _ in range(int(w) + 1):
+            clock.t += min(1.0, w)
+            before = len(lines)
+            p.tick()
+            if len(lines) > before:
+                stamps.append(clock.t)
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])] + [clock.t - stamps[-1]]
+    assert all(g <= 5.0 + 1.0 for g in gaps)  # a tick each second at most: at most 5 s plus one tick late
