@@ -95,7 +95,7 @@ class SchemeOutcome:
     scheme_name: str
     outcome: str
     reason: str = ""
-    added: int = 0  # grants this run created
+    added: int = 0  # grants this run created, including those found on a re-read after a lost answer
     removed: int = 0  # grants this run deleted
     resolved: int = 0  # lost or refused POSTs settled by re-reading the scheme
     notes: list[str] = field(default_factory=list)
@@ -723,7 +723,7 @@ def _apply_scheme(
 
         for op in a.adds_needed:
             _, resolved = writer.add(change.scheme_id, op.permission, op.holder)
-            out.added += 0 if resolved else 1
+            out.added += 1  # found after a lost answer or not, this run created it (its journal says so)
             out.resolved += 1 if resolved else 0
             counter.step()
             accounted += 1
@@ -770,7 +770,7 @@ def _apply_scheme(
 def _with_progress(reason: str, out: SchemeOutcome) -> str:
     if out.added or out.removed or out.resolved:
         return (
-            f"{reason} (after {out.added + out.resolved} add(s) and {out.removed} removal(s); "
+            f"{reason} (after {out.added} add(s) and {out.removed} removal(s); "
             "re-run apply to finish, or rollback to undo)"
         )
     return reason

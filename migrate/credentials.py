@@ -51,11 +51,15 @@ class EnvNames:
 
 @dataclass(frozen=True)
 class Credentials:
-    """Basic (email + API token) or bearer. Exactly one form is set."""
+    """Basic (email + API token) or bearer. Exactly one form is set.
+
+    `source` names the environment variables the secret came from, so a refusal (401) can say which
+    ones to check: JIRA_EMAIL / JIRA_API_TOKEN, or the variables a sites file names for that site."""
 
     email: str | None = None
     token: Secret | None = None
     bearer: Secret | None = None
+    source: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.token is not None and self.email:
@@ -73,16 +77,28 @@ class Credentials:
     def bearer_token(cls, token: str) -> "Credentials":
         return cls(bearer=Secret(token))
 
+    @property
+    def described(self) -> str:
+        """Where these credentials came from, for hints: "JIRA_EMAIL and JIRA_API_TOKEN"."""
+        return " and ".join(self.source) if self.source else "the credentials"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, names: EnvNames = EnvNames()) -> "Credentials":
         env = os.environ if env is None else env
-        bearer = env.get(names.bearer, "").strip()
-        token = env.get(names.token, "").strip()
-        email = env.get(names.email, "").strip()
+        bearer = env.get(names.bearer, "").strip() if names.bearer else ""
+        token = env.get(names.token, "").strip() if names.token else ""
+        email = env.get(names.email, "").strip() if names.email else ""
+        if bearer and token:
+            # Which one would be used is not obvious, and a wrong guess sends a secret to the site for nothing.
+            raise ConfigError(
+                f"both {names.bearer} and {names.token} are set: migrate will not guess which one to use",
+                hint=f"unset one: {names.bearer} for a bearer token (Data Center PAT, OAuth), or "
+                f"{names.email} + {names.token} for an API token",
+            )
         if bearer:
-            return cls.bearer_token(bearer)
+            return cls(bearer=Secret(bearer), source=(names.bearer,))
         if token and email:
-            return cls.basic(email, token)
+            return cls(email=email, token=Secret(token), source=(names.email, names.token))
         if token and not email:
             raise ConfigError(
                 f"{names.token} is set but {names.email} is not",

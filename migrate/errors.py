@@ -12,6 +12,30 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_CHANGES = 3
 EXIT_PARTIAL = 4
+EXIT_INTERRUPTED = 130
+
+# The one exit-code table: README's "Exit codes" table is tested to say exactly this.
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success; nothing to do",
+    EXIT_ERROR: (
+        "error (bad credentials, missing permission, bad plan file, site problem...); nothing was written unless "
+        "the message says so. A bulk run (`sites ...`): no site got done"
+    ),
+    EXIT_USAGE: "usage error (bad option, bad value)",
+    EXIT_CHANGES: (
+        "changes pending: `plan --detailed-exitcode`, `sites plan --detailed-exitcode`, "
+        "`verify` and `sites verify` with schemes not applied yet; `scan --detailed-exitcode`: findings"
+    ),
+    EXIT_PARTIAL: (
+        "partial: apply or rollback finished some schemes but skipped (stale) or failed others; `verify` or "
+        "`sites verify` found drift; a bulk run got some sites done while others failed or were refused "
+        "(see the summary, or its `--json`)"
+    ),
+    EXIT_INTERRUPTED: (
+        "interrupted (Ctrl-C); `apply`, `rollback`, `sites apply` and `sites rollback` first finish the writes in "
+        "flight, then print what was done and the command that resumes or undoes it"
+    ),
+}
 
 
 class MigrateError(Exception):
@@ -28,6 +52,12 @@ class MigrateError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class UsageError(MigrateError):
+    """A bad option value found after parsing (click reports the ones it can see itself, also with 2)."""
+
+    exit_code = EXIT_USAGE
 
 
 class ConfigError(MigrateError):

@@ -18,6 +18,7 @@ from migrate.errors import ConfigError, InvalidResponseError, PlanFileError
 from migrate.model import Grant, SiteInfo, fingerprint_grants
 from migrate.plan import Operation, Plan, SchemeChange
 from migrate.rules import Rule
+from migrate.siteurl import same_site
 from migrate.store import atomic_write_bytes, read_user_text, site_slug
 
 FORMAT_VERSION = "1.0"
@@ -236,7 +237,7 @@ def load_plan(path: Path | str) -> Plan:
 
 def check_site(plan: Plan, site: SiteInfo) -> None:
     """Refuse a plan made for another site (URL or the server's own base URL differ)."""
-    if plan.site.get("url") != site.url or plan.site.get("base_url", "").rstrip("/") != site.base_url.rstrip("/"):
+    if not same_site(plan.site.get("url"), site.url) or not same_site(plan.site.get("base_url", ""), site.base_url):
         raise PlanFileError(
             f"this plan was made for {plan.site.get('url')} (server {plan.site.get('base_url')}), "
             f"not for {site.url} (server {site.base_url})",

@@ -59,6 +59,7 @@ from migrate.lock import site_lock
 from migrate.model import Holder, Scheme, grant_keys
 from migrate.plan import Plan
 from migrate.planfile import load_plan
+from migrate.siteurl import same_site
 from migrate.snapshot import Snapshot, default_snapshot_path, load_snapshot
 from migrate.store import Journal, ensure_dir
 from migrate.verify import glabel, read_scheme
@@ -203,7 +204,7 @@ def resolve_target(target: Path | str, url: str, *, store_root: Path | None = No
     if kind == "migrate-snapshot":
         snap = load_snapshot(p)
         site_url = snap.site.get("url", "")
-        if site_url != url:
+        if not same_site(site_url, url):
             raise PlanFileError(
                 f"this snapshot is of {site_url}, not {url}",
                 hint="point --site / JIRA_URL at the site the snapshot was taken from",
@@ -211,7 +212,7 @@ def resolve_target(target: Path | str, url: str, *, store_root: Path | None = No
         return RollbackTarget(snap.plan_id, site_url, None, snap, p)
     if kind == "migrate-plan":
         plan = load_plan(p)
-        if plan.site.get("url") != url:
+        if not same_site(plan.site.get("url"), url):
             raise PlanFileError(
                 f"this plan was made for {plan.site.get('url')}, not {url}",
                 hint="point --site / JIRA_URL at the site the plan was applied to",
@@ -266,7 +267,7 @@ def rollback(
     ) as client:
         site = client.site_info()
         base = (tgt.plan.site if tgt.plan else tgt.snapshot.site if tgt.snapshot else {}).get("base_url", "")
-        if base and base.rstrip("/") != site.base_url.rstrip("/"):
+        if base and not same_site(base, site.base_url):
             raise PlanFileError(
                 f"{target} belongs to the server {base}, but {client.url} is {site.base_url}",
                 hint="point --site / JIRA_URL at the site the plan was applied to",

@@ -6,16 +6,34 @@ serves other permission migrations.
 
 from __future__ import annotations
 
+import difflib
 import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from migrate.errors import ConfigError
 from migrate.model import ADDON_ROLE_NAME, ISSUE_SCOPED_HOLDER_TYPES, KNOWN_HOLDER_TYPES, Holder
 from migrate.store import read_user_text
+
+# Jira's built-in project permission keys (REFERENCE.md §4) and the two keys of the split (§7): what a rule
+# can name without asking a site. Apps define keys of their own (a Forge key is an "ari:cloud:..." string),
+# so a key outside this list is only called a typo when it is close to one in it.
+PROJECT_PERMISSION_KEYS = frozenset(
+    """
+    ADMINISTER_PROJECTS EDIT_WORKFLOW EDIT_ISSUE_LAYOUT
+    BROWSE_PROJECTS MANAGE_SPRINTS_PERMISSION SERVICEDESK_AGENT VIEW_DEV_TOOLS VIEW_READONLY_WORKFLOW
+    VIEW_PROJECTS VIEW_ISSUES
+    ASSIGNABLE_USER ASSIGN_ISSUES CLOSE_ISSUES CREATE_ISSUES DELETE_ISSUES EDIT_ISSUES LINK_ISSUES MODIFY_REPORTER
+    MOVE_ISSUES RESOLVE_ISSUES SCHEDULE_ISSUES SET_ISSUE_SECURITY TRANSITION_ISSUES
+    MANAGE_WATCHERS VIEW_VOTERS_AND_WATCHERS
+    ADD_COMMENTS DELETE_ALL_COMMENTS DELETE_OWN_COMMENTS EDIT_ALL_COMMENTS EDIT_OWN_COMMENTS
+    CREATE_ATTACHMENTS DELETE_ALL_ATTACHMENTS DELETE_OWN_ATTACHMENTS
+    DELETE_ALL_WORKLOGS DELETE_OWN_WORKLOGS EDIT_ALL_WORKLOGS EDIT_OWN_WORKLOGS WORK_ON_ISSUES
+    """.split()
+)
 
 ISSUE_SCOPED = "issue-scoped"  # a policy key standing for every issue-scoped holder type
 
@@ -171,6 +189,62 @@ BROWSE_SPLIT = Rule(
 )
 
 BUILTIN_RULES: Mapping[str, Rule] = MappingProxyType({BROWSE_SPLIT.name: BROWSE_SPLIT})
+
+
+def did_you_mean(key: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a mistyped permission key most likely meant (case and transpositions forgiven)."""
+    pool = {c.upper(): c for c in candidates}
+    close = difflib.get_close_matches(key.upper(), list(pool), n=1, cutoff=0.75)
+    return pool[close[0]] if close else None
+
+
+def rule_keys(rule: Rule) -> tuple[str, ...]:
+    return (rule.source, *rule.targets)
+
+
+def offline_key_findings(rule: Rule) -> tuple[list[str], list[str]]:
+    """(errors, warnings) about the rule's keys, without a site: a key close to a built-in one is a typo
+    (error); any other unknown key may be an app's own permission (warning: the site must list it)."""
+    errors, warnings = [], []
+    for key in rule_keys(rule):
+        if key in PROJECT_PERMISSION_KEYS:
+            continue
+        guess = did_you_mean(key, PROJECT_PERMISSION_KEYS)
+        if guess:
+            errors.append(f"rule {rule.name!r}: {key} is not a Jira permission key; did you mean {guess}?")
+        else:
+            warnings.append(
+                f"rule {rule.name!r}: {key} is not a built-in Jira permission key; fine for an app's own "
+                "permission, which the site must list (`migrate plan` checks)"
+            )
+    return errors, warnings
+
+
+def check_rule_offline(rule: Rule) -> list[str]:
+    """Raise ConfigError for a key that is a typo of a built-in one; return the warnings."""
+    errors, warnings = offline_key_findings(rule)
+    if errors:
+        raise ConfigError("; ".join(errors), hint="fix the key in the rule file")
+    return warnings
+
+
+def check_rule_against_site(rule: Rule, site_keys: Iterable[str]) -> None:
+    """Refuse a rule naming a key the site does not list, unless it is a documented key the site may not
+    have yet (VIEW_PROJECTS / VIEW_ISSUES before Atlassian enables them: the plan then says so)."""
+    known = set(site_keys)
+    problems = []
+    for key in rule_keys(rule):
+        if key in known or key in PROJECT_PERMISSION_KEYS:
+            continue
+        guess = did_you_mean(key, known | PROJECT_PERMISSION_KEYS)
+        problems.append(
+            f"{key}" + (f" (did you mean {guess}?)" if guess else "")
+        )
+    if problems:
+        raise ConfigError(
+            f"rule {rule.name!r} names permission key(s) the site does not list: {'; '.join(problems)}",
+            hint="GET /permissions lists every key the site knows; fix the rule file (nothing was planned or saved)",
+        )
 
 
 def load_rule(path: str | Path) -> Rule:

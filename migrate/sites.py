@@ -44,10 +44,12 @@ from migrate.jira.throttle import DEFAULT_CONCURRENCY
 from migrate.model import Scheme
 from migrate.plan import MODES, Plan, make_plan
 from migrate.planfile import load_plan, plan_id, save_plan
+from migrate.progress import BulkProgress, Progress
 from migrate.redact import redact
-from migrate.rules import Rule, resolve_rule
+from migrate.rules import Rule, check_rule_against_site, resolve_rule
 from migrate.scan import save_scan, scan_path_for, scan_site
 from migrate.scan.text import summary
+from migrate.siteurl import same_site, site_key
 from migrate.store import atomic_write_json, read_user_text
 
 DEFAULT_PARALLEL = 4
@@ -192,7 +194,7 @@ class SiteSpec:
     def missing_env(self, env: Mapping[str, str] | None = None) -> tuple[str, ...]:
         """The variables this site still needs: () when bearer_env, or email_env + token_env, are set.
 
-        With both forms configured and neither usable, the basic pair is reported (see credentials())."""
+        A site names one form only (the parser refuses both)."""
         env = os.environ if env is None else env
 
         def unset(name: str) -> bool:
@@ -450,15 +452,15 @@ def parse_sites(text: str, *, source: str = "sites file", base_dir: Path | None 
             )
         else:
             seen_names[spec.name] = spec.line
-        if spec.url in seen_urls:
-            other, first = seen_urls[spec.url]
+        if site_key(spec.url) in seen_urls:
+            other, first = seen_urls[site_key(spec.url)]
             problems.add(
                 spec.line,
                 f"site '{spec.name}'",
                 f"duplicate url {spec.url} (already site '{other}'{f' on line {first}' if first else ''})",
             )
         else:
-            seen_urls[spec.url] = (spec.name, spec.line)
+            seen_urls[site_key(spec.url)] = (spec.name, spec.line)
         specs.append(spec)
     if not raw_sites:
         problems.add(None, None, "no sites: add one [[site]] table per Jira site")
@@ -615,7 +617,13 @@ def _parse_site(
         else:
             envs[key] = v
     has_basic = bool(raw.get("email_env")) and bool(raw.get("token_env"))
-    if not raw.get("bearer_env") and not has_basic:
+    if raw.get("bearer_env") and (raw.get("token_env") or raw.get("email_env")):
+        # Two credentials for one site: whichever won, a secret would go to the site for nothing, and the
+        # reader of the file could not tell which account does the writes.
+        both = ", ".join(k for k in ("email_env", "token_env") if raw.get(k))
+        bad("bearer_env", f"both bearer_env and {both} are set: name one credential per site, "
+                          "bearer_env (Data Center PAT, OAuth) or email_env + token_env (API token)")
+    elif not raw.get("bearer_env") and not has_basic:
         if raw.get("token_env") and not raw.get("email_env"):
             bad(None, "'token_env' needs 'email_env' too (the Atlassian account the API token belongs to)")
         elif raw.get("email_env") and not raw.get("token_env"):
@@ -650,6 +658,10 @@ def _parse_site(
                 bad(key, f"'{key}' {error}")
             else:
                 pats[key] = parsed or ()
+    same = [p for p in pats["include"] if p in pats["exclude"]]
+    if same:
+        bad("exclude", f"{', '.join(map(repr, same))} is both included and excluded, so it selects nothing: "
+                       "drop it from one of the two lists")
     if not ok:
         return None
     return SiteSpec(
@@ -733,14 +745,37 @@ def check_sites(config: SitesConfig, env: Mapping[str, str] | None = None, *, mo
 
 
 def combine_exit_codes(codes: Iterable[int]) -> int:
-    """error beats partial beats changes-pending beats clean. Any unknown non-zero code counts as error."""
+    """One code for a bulk run (README, "Exit codes"): 1 when no site got done (every site failed or was
+    refused); 4 when some did and others failed, were refused or are partial; else 3 when some site has
+    changes pending; else 0. Any unknown non-zero code counts as a failed site."""
     codes = list(codes)
-    if any(c not in (EXIT_OK, EXIT_CHANGES, EXIT_PARTIAL) for c in codes):
-        return EXIT_ERROR
+    failed = [c for c in codes if c not in (EXIT_OK, EXIT_CHANGES, EXIT_PARTIAL)]
+    if failed:
+        return EXIT_ERROR if len(failed) == len(codes) else EXIT_PARTIAL
     for c in (EXIT_PARTIAL, EXIT_CHANGES):
         if c in codes:
             return c
     return EXIT_OK
+
+
+# A site's state at the end of a bulk run, for CI (`--json`: sites[].state, totals.states).
+DONE = "done"  # the command did its job on the site (planned, applied, verified, rolled back, nothing to do)
+PARTIAL = "partial"  # some schemes done, others skipped or failed (verify: some drifted)
+PENDING_STATE = "pending"  # verify: the plan is not (fully) applied yet
+REFUSED = "refused"  # a check said no before anything was written (credentials, rights, plan, lock, keys)
+FAILED_STATE = "failed"  # an error on the way (network, server, bug); see the message
+SKIPPED = "skipped"  # not started: the run was interrupted first
+STATES = (DONE, PARTIAL, PENDING_STATE, REFUSED, FAILED_STATE, SKIPPED)
+
+
+def _refusal(e: BaseException) -> bool:
+    """A check said no (nothing was written): any of migrate's own refusals, and Jira refusing the
+    credentials or the rights. Other Jira errors (network, 5xx, odd answers) and bugs are failures."""
+    from migrate.errors import AuthenticationError, JiraError, PermissionDeniedError
+
+    if isinstance(e, (AuthenticationError, PermissionDeniedError)):
+        return True
+    return isinstance(e, MigrateError) and not isinstance(e, JiraError)
 
 
 @dataclass
@@ -766,12 +801,14 @@ class SiteOutcome:
     requests: int = 0
     seconds: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
+    state: str = DONE  # one of STATES
 
     def to_json(self) -> dict[str, Any]:
         return {
             "site": self.site,
             "url": self.url,
             "action": self.action,
+            "state": self.state,
             "status": self.status,
             "exit_code": self.exit_code,
             "mode": self.mode,
@@ -797,6 +834,7 @@ class BulkResult:
     outcomes: tuple[SiteOutcome, ...]
     manifest: Path | None = None
     plans_dir: Path | None = None
+    interrupted: bool = False  # Ctrl-C: running sites stopped before their next write, others never started
 
     @property
     def exit_code(self) -> int:
@@ -810,14 +848,19 @@ class BulkResult:
             "schemes_changed": sum(o.schemes_changed for o in self.outcomes),
             "grants_added": sum(o.grants_added for o in self.outcomes),
             "grants_removed": sum(o.grants_removed for o in self.outcomes),
+            "states": {st: sum(o.state == st for o in self.outcomes) for st in STATES},
         }
         return t
+
+    def sites_in(self, *states: str) -> list[str]:
+        return [o.site for o in self.outcomes if o.state in states]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "action": self.action,
             "exit_code": self.exit_code,
             "totals": self.totals,
+            "interrupted": self.interrupted,
             "manifest": str(self.manifest) if self.manifest else None,
             "plans_dir": str(self.plans_dir) if self.plans_dir else None,
             "sites": [o.to_json() for o in self.outcomes],
@@ -845,6 +888,7 @@ def _error_outcome(spec: SiteSpec, action: str, e: BaseException, **kw: Any) -> 
         msg, hint, name = e.message, e.hint, type(e).__name__
     else:  # a bug must not take the other sites down; it is reported like any error, without a traceback
         msg, hint, name = f"internal error: {type(e).__name__}: {e}", "set MIGRATE_DEBUG=1 and re-run this site alone", type(e).__name__
+    kw.setdefault("state", REFUSED if _refusal(e) else FAILED_STATE)
     return SiteOutcome(
         site=spec.name,
         url=spec.url,
@@ -866,9 +910,15 @@ def _run_all(
     on_event: Event | None,
     *,
     stop: threading.Event | None = None,
-) -> tuple[SiteOutcome, ...]:
-    """Run `one` for every site, `parallel` at a time, in file order. Ctrl-C sets `stop`, which the
-    executor checks between writes, and waits for the running sites to wind down."""
+    progress: BulkProgress | None = None,
+    skipped: Callable[[SiteSpec], SiteOutcome] | None = None,
+) -> tuple[tuple[SiteOutcome, ...], bool]:
+    """Run `one` for every site, `parallel` at a time, in file order. Returns (outcomes, interrupted).
+
+    With a `stop` event (runs that write), Ctrl-C sets it: the executors stop before their next write,
+    the running sites wind down and report what they did, the sites not started yet become `skipped`
+    rows, and the run returns interrupted=True. A second Ctrl-C stops waiting. Without one (read-only
+    runs), Ctrl-C ends the run at once."""
     emit = on_event or (lambda site, stage, detail: None)
     parallel = max(1, min(int(parallel), MAX_PARALLEL))
 
@@ -882,21 +932,38 @@ def _run_all(
                 raise
             res = _error_outcome(spec, action, e)
         res.seconds = time.monotonic() - started
+        if progress is not None:
+            progress.finish(spec.name)
         emit(spec.name, res.status, res.message)
         return res
 
     if not specs:
-        return ()
+        return (), False
+    if progress is not None:
+        progress.start()
     with ThreadPoolExecutor(max_workers=min(parallel, len(specs)), thread_name_prefix="site") as pool:
         futures = [pool.submit(guarded, s) for s in specs]
         try:
-            return tuple(f.result() for f in futures)
+            return tuple(f.result() for f in futures), False
         except KeyboardInterrupt:
-            if stop is not None:
-                stop.set()
+            if stop is None:
+                for f in futures:
+                    f.cancel()
+                raise
+            stop.set()
             for f in futures:
                 f.cancel()
-            raise
+        outcomes = []
+        for spec, f in zip(specs, futures):
+            if f.cancelled():
+                row = skipped(spec) if skipped else SiteOutcome(spec.name, spec.url, action, "skipped", EXIT_ERROR)
+                row.state, row.status = SKIPPED, "skipped"
+                row.message = row.message or "not started: the run was interrupted first"
+                emit(spec.name, "skipped", row.message)
+                outcomes.append(row)
+            else:
+                outcomes.append(f.result())  # a second Ctrl-C here ends the wait
+        return tuple(outcomes), True
 
 
 def _now_iso() -> str:
@@ -939,7 +1006,9 @@ def plan_site(
     try:
         data = fetch_site(client, progress=progress)
         _check_flavour(spec, data.site.deployment_type)
+        check_rule_against_site(rule, data.site.permissions)
         schemes = [s for s in data.schemes if spec.filter.matches(s)]
+        check_filter(spec, data.schemes, schemes)
         plan = make_plan(
             schemes,
             rule,
@@ -955,9 +1024,6 @@ def plan_site(
                 f"scheme filter from the sites file ({spec.filter.describe()}): "
                 f"{len(schemes)} of {len(data.schemes)} schemes considered"
             )
-            unmatched = spec.filter.unmatched_includes(data.schemes)
-            if unmatched:
-                notes.append(f"include pattern(s) matched no scheme: {', '.join(map(str, unmatched))}")
         if notes:
             plan = replace(plan, notes=plan.notes + tuple(notes))
         path = save_plan(plan, plan_file_for(plans_dir, spec))
@@ -977,9 +1043,6 @@ def plan_site(
     else:
         status, code = "changes", EXIT_CHANGES
         msg = f"plan saved: {path}"
-    warnings = [n for n in notes if n.startswith("include pattern")]
-    if warnings:
-        msg += "; " + "; ".join(warnings)
     return SiteOutcome(
         site=spec.name,
         url=spec.url,
@@ -996,7 +1059,8 @@ def plan_site(
         mode=mode,
         missing_keys=tuple(plan.missing_keys),
         requests=requests,
-        details={**({"warnings": warnings} if warnings else {}), **scanned},
+        details=scanned,
+        state=DONE,
     )
 
 
@@ -1013,6 +1077,46 @@ def _scan_beside(client: JiraClient, data: Any, plan_path: Path) -> dict[str, An
                      "requests": result.requests}}
 
 
+def check_filter(spec: SiteSpec, every: Sequence[Scheme], picked: Sequence[Scheme]) -> None:
+    """A filter that selects nothing is a mistake, never "nothing to change": refuse the site.
+
+    Every include pattern must match some scheme (a typo in one of several would silently drop schemes),
+    and the filter as a whole must leave at least one scheme."""
+    if not spec.filter.active:
+        return
+    unmatched = spec.filter.unmatched_includes(every)
+    if unmatched:
+        guesses = [g for g in (_pattern_guess(p, [s.name for s in every]) for p in unmatched) if g]
+        raise ConfigError(
+            f"{spec.where}: include pattern(s) {', '.join(map(repr, unmatched))} match no permission scheme "
+            f"of the site ({len(every)} schemes)" + (f"; {'; '.join(guesses)}" if guesses else ""),
+            hint="fix 'include' in the sites file (scheme ids, or case-insensitive name globs such as \"Default*\")",
+        )
+    if not picked:
+        raise ConfigError(
+            f"{spec.where}: the scheme filter ({spec.filter.describe()}) leaves none of the site's {len(every)} schemes",
+            hint="fix 'include' / 'exclude' in the sites file",
+        )
+
+
+def _pattern_guess(pattern: int | str, names: Sequence[str]) -> str | None:
+    """A did-you-mean for a glob ('Defualt*' -> 'Default*'): its literal part against the same-length
+    start (or the whole) of each scheme name."""
+    if not isinstance(pattern, str):
+        return None
+    core = pattern.strip("*?")
+    if not core or any(c in core for c in "*?["):
+        return None
+    pool: dict[str, str] = {}
+    for n in names:
+        pool.setdefault(n.casefold(), n)
+        pool.setdefault(n[: len(core)].casefold(), n[: len(core)])
+    close = difflib.get_close_matches(core.casefold(), list(pool), n=1, cutoff=0.7)
+    if not close:
+        return None
+    return f"{pattern!r}: did you mean {pattern.replace(core, pool[close[0]])!r}?"
+
+
 def plan_sites(
     config: SitesConfig,
     *,
@@ -1025,6 +1129,7 @@ def plan_sites(
     on_event: Event | None = None,
     now: Callable[[], str] = _now_iso,
     scan: bool = True,
+    progress: Progress | None = None,
 ) -> BulkResult:
     """Plan every site concurrently; save one plan per site (with its site-wide scan) and a manifest."""
     if mode is not None and mode not in MODES:
@@ -1049,7 +1154,8 @@ def plan_sites(
         except Exception as e:  # noqa: BLE001
             return _error_outcome(spec, "plan", e, mode=m)
 
-    outcomes = _run_all(config.sites, one, "plan", parallel, on_event)
+    bulk = BulkProgress("sites plan (sites)", {spec.name: 1 for spec in config.sites}, progress) if progress else None
+    outcomes, _ = _run_all(config.sites, one, "plan", parallel, on_event, progress=bulk)
     manifest = write_manifest(plans_dir, config, outcomes, rule=the_rule, created_at=created)
     return BulkResult(action="plan", outcomes=outcomes, manifest=manifest, plans_dir=plans_dir)
 
@@ -1118,7 +1224,7 @@ def load_manifest(plans_dir: Path | str) -> Manifest:
     except FileNotFoundError:
         raise PlanFileError(
             f"{p} does not exist: {d} holds no `migrate sites plan` run",
-            hint="run `migrate sites plan SITES.toml --out-dir DIR` first, then apply with --plans DIR",
+            hint="run `migrate sites plan SITES.toml --plans-dir DIR` first, then the other `sites` commands with --plans-dir DIR",
         ) from None
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise PlanFileError(f"cannot read sites manifest {p}: {e}") from None
@@ -1161,10 +1267,11 @@ class PreparedSite:
         return self.problem is None and self.plan is not None
 
 
-def prepare_sites(config: SitesConfig, plans_dir: Path = DEFAULT_PLANS_DIR) -> list[PreparedSite]:
+def prepare_sites(config: SitesConfig, plans_dir: Path = DEFAULT_PLANS_DIR, *, action: str = "apply") -> list[PreparedSite]:
     """Match each site of the file with the plan `sites plan` saved for it; refuse foreign or swapped plans.
 
     Raises PlanFileError only when the plans dir itself is unusable; per-site problems are kept per site.
+    `action` (apply, verify, roll back) only words the messages.
     """
     manifest = load_manifest(plans_dir)
     out: list[PreparedSite] = []
@@ -1178,7 +1285,7 @@ def prepare_sites(config: SitesConfig, plans_dir: Path = DEFAULT_PLANS_DIR) -> l
                 )
             if entry.status == "error" or not entry.plan:
                 raise PlanFileError(
-                    f"site '{spec.name}': planning failed, so there is no plan to apply ({entry.message})",
+                    f"site '{spec.name}': planning failed, so there is no plan to {action} ({entry.message})",
                     hint="fix the problem and re-run `migrate sites plan`",
                 )
             path = manifest.path.parent / entry.plan
@@ -1189,7 +1296,7 @@ def prepare_sites(config: SitesConfig, plans_dir: Path = DEFAULT_PLANS_DIR) -> l
                     "(it was replaced after the run)",
                     hint="re-run `migrate sites plan`",
                 )
-            if normalise_site_url(plan.site.get("url", "")) != spec.url:
+            if not same_site(normalise_site_url(plan.site.get("url", "")), spec.url):
                 raise PlanFileError(
                     f"site '{spec.name}': {path} was made for {plan.site.get('url')}, not for {spec.url}",
                     hint="a plan is only ever applied to the site it was made for; re-run `migrate sites plan`",
@@ -1215,6 +1322,15 @@ def _base(prepared: PreparedSite, action: str) -> dict[str, Any]:
     return out
 
 
+# The executor's stale-scheme reason ends with advice for `migrate apply` (`--force`), which a bulk run
+# does not offer: the site's hint below says what to do instead.
+_SINGLE_SITE_ADVICE = re.compile(r";\s*re-run `migrate plan`.*$")
+
+
+def _scheme_reason(o: Any) -> str:
+    return _SINGLE_SITE_ADVICE.sub("", o.reason or "")
+
+
 def apply_site(
     prepared: PreparedSite,
     *,
@@ -1223,10 +1339,12 @@ def apply_site(
     force: bool = False,
     stop: threading.Event | None = None,
     store_root: Path | None = None,
+    progress: Progress | None = None,
+    sites_file: str = "SITES.toml",
 ) -> SiteOutcome:
     """Apply one site's saved plan through the executor, which takes the site's lock, preflights,
     snapshots, journals and verifies. Whole-site failures raise; per-scheme ones are in the outcome."""
-    from migrate.apply import apply_plan  # imported late: plan/check must work without the executor
+    from migrate.apply import OUT_STALE, apply_plan  # imported late: plan/check must work without the executor
 
     if not prepared.ok:
         assert prepared.problem is not None
@@ -1248,33 +1366,47 @@ def apply_site(
             plan_path=prepared.plan_path,
             stop=stop,
             store_root=store_root,
+            progress=progress,
         )
         requests = client.request_count
     finally:
         client.close()
     counts = {k: v for k, v in result.counts.items() if v}
     problems = [o for o in result.schemes if not o.ok]
+    hint = None
     if result.exit_code == EXIT_OK:
-        status = "applied"
+        status, state = "applied", DONE
         msg = ", ".join(f"{n} {k}" for k, n in counts.items()) or "applied"
     else:
-        status = "partial"
+        status, state = "partial", PARTIAL
         first = problems[0] if problems else None
         msg = ", ".join(f"{n} {k}" for k, n in counts.items())
         if first is not None:
-            msg += f"; scheme {first.scheme_id} {first.scheme_name!r}: {first.reason}"
+            msg += f"; scheme {first.scheme_id} {first.scheme_name!r}: {_scheme_reason(first)}"
+        hints = []
+        if any(o.outcome == OUT_STALE for o in problems):
+            hints.append(
+                f"schemes changed since the plan: re-plan this site (`migrate sites plan {sites_file} --only {spec.name}`), "
+                "review, then apply again"
+            )
+        if any(o.outcome != OUT_STALE for o in problems):
+            hints.append(f"re-run `migrate sites apply {sites_file} --only {spec.name}` to retry the failed schemes")
+        hints.append(f"`migrate sites rollback {sites_file} --only {spec.name}` undoes what was applied")
+        hint = "; ".join(hints)
     base.update(grants_added=result.grants_added, grants_removed=result.grants_removed)
     return SiteOutcome(
         **base,
         status=status,
+        state=state,
         exit_code=result.exit_code,
         message=redact(msg),
+        hint=hint,
         requests=requests,
         details={
             "counts": result.counts,
             "snapshot": str(result.snapshot_path) if result.snapshot_path else None,
             "journal": str(result.journal_path) if result.journal_path else None,
-            "schemes": [o.to_json() for o in result.schemes],
+            "schemes": [{**o.to_json(), "reason": _scheme_reason(o)} for o in result.schemes],
             "notes": list(result.notes),
         },
     )
@@ -1286,8 +1418,8 @@ def verify_site(
     env: Mapping[str, str] | None = None,
     client_factory: ClientFactory = make_site_client,
 ) -> SiteOutcome:
-    """Re-read the site and check each changed scheme equals the plan's after-state."""
-    from migrate.verify import APPLIED, DRIFTED, summarise, verify_plan
+    """Re-read the site and check each changed scheme equals the plan's after-state (exit codes as `verify`)."""
+    from migrate.verify import APPLIED, DRIFTED, summarise, verify_exit_code, verify_plan
 
     if not prepared.ok:
         assert prepared.problem is not None
@@ -1304,18 +1436,21 @@ def verify_site(
     finally:
         client.close()
     counts = summarise(statuses)
+    code = verify_exit_code(statuses)
     bad = [s for s in statuses if s.status != APPLIED]
     if not bad:
-        status, code, msg = "verified", EXIT_OK, f"all {len(statuses)} changed scheme(s) match the plan"
+        status, state, msg = "verified", DONE, f"all {len(statuses)} changed scheme(s) match the plan"
     else:
-        # "pending": the plan is not (fully) applied yet; "mismatch": someone changed what it wrote
-        status = "mismatch" if any(s.status == DRIFTED for s in bad) else "pending"
-        code = EXIT_PARTIAL
+        # "pending": the plan is not (fully) applied yet; "drifted": someone changed what it wrote
+        drifted = any(s.status == DRIFTED for s in bad)
+        status, state = ("drifted", PARTIAL) if drifted else ("pending", PENDING_STATE)
         msg = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-        msg += f"; scheme {bad[0].scheme_id} {bad[0].scheme_name!r}: {bad[0].detail}"
+        first = next((s for s in bad if s.status == DRIFTED), bad[0])
+        msg += f"; scheme {first.scheme_id} {first.scheme_name!r}: {first.detail}"
     return SiteOutcome(
         **base,
         status=status,
+        state=state,
         exit_code=code,
         message=redact(msg),
         requests=requests,
@@ -1323,29 +1458,165 @@ def verify_site(
     )
 
 
+def _has_local_record(url: str, pid: str, store_root: Path | None) -> bool:
+    """Did this machine apply (or roll back) the plan: a journal, live or archived, in the site's folder?"""
+    from migrate.apply import journal_dir, journal_path
+
+    if journal_path(url, pid, store_root).exists():
+        return True
+    archive = journal_dir(url, store_root) / "archive"
+    return archive.is_dir() and any(archive.glob(f"{pid}.*.jsonl"))
+
+
+def _untouched(client: JiraClient, plan: Plan) -> bool:
+    """True when the site shows none of the plan's operations: no add landed, no remove happened."""
+    from migrate.verify import assess
+
+    current = {s.id: s for s in client.list_schemes()}
+    for c in plan.changes:
+        scheme = current.get(c.scheme_id)
+        if scheme is not None and assess(c, scheme).started:
+            return False
+    return True
+
+
+def rollback_site(
+    prepared: PreparedSite,
+    *,
+    env: Mapping[str, str] | None = None,
+    client_factory: ClientFactory = make_site_client,
+    force: bool = False,
+    stop: threading.Event | None = None,
+    store_root: Path | None = None,
+    progress: Progress | None = None,
+    sites_file: str = "SITES.toml",
+) -> SiteOutcome:
+    """Roll back one site's applied plan through the rollback executor (journaled, resumable, verified
+    against the snapshot). A plan this machine never applied, on a site that shows none of its changes,
+    is a no-op with a note: there is nothing to undo."""
+    from migrate.apply import plan_key
+    from migrate.rollback import rollback
+
+    if not prepared.ok:
+        assert prepared.problem is not None
+        raise prepared.problem
+    plan, spec = prepared.plan, prepared.spec
+    assert plan is not None
+    base = {**_base(prepared, "rollback"), "grants_added": 0, "grants_removed": 0}
+    if plan.empty:
+        return SiteOutcome(**base, status="clean", exit_code=EXIT_OK, message="nothing to roll back: the plan has no changes")
+    client = client_factory(spec, spec.credentials(env))
+    try:
+        if not _has_local_record(client.url, plan_key(plan), store_root) and _untouched(client, plan):
+            return SiteOutcome(
+                **base,
+                status="clean",
+                exit_code=EXIT_OK,
+                message="nothing to roll back: the plan was never applied here and the site shows none of its changes",
+                requests=client.request_count,
+            )
+        extra: dict[str, Any] = {} if spec.max_rps is None else {"max_rps": spec.max_rps}
+        result = rollback(
+            client,
+            prepared.plan_path,
+            **extra,
+            concurrency=spec.concurrency or DEFAULT_CONCURRENCY,
+            force=force,
+            stop=stop,
+            store_root=store_root,
+            progress=progress,
+        )
+        requests = client.request_count
+    finally:
+        client.close()
+    counts = {k: v for k, v in result.counts.items() if v}
+    deleted = sum(o.deleted for o in result.schemes)
+    recreated = sum(o.recreated for o in result.schemes)
+    base.update(grants_added=recreated, grants_removed=deleted)
+    hint = None
+    if not result.schemes:
+        status, state = "clean", DONE
+        msg = "; ".join(result.notes) or "nothing to roll back"
+    elif result.exit_code == EXIT_OK:
+        status, state = "rolled-back", DONE
+        msg = ", ".join(f"{n} {k}" for k, n in counts.items())
+    else:
+        status, state = "partial", PARTIAL
+        first = next(o for o in result.schemes if not o.ok)
+        msg = ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; scheme {first.scheme_id} {first.scheme_name!r}: {first.reason}"
+        hint = f"re-run `migrate sites rollback {sites_file} --only {spec.name}` to retry; drifted schemes need a look"
+    return SiteOutcome(
+        **base,
+        status=status,
+        state=state,
+        exit_code=result.exit_code,
+        message=redact(msg),
+        hint=hint,
+        requests=requests,
+        details={
+            "counts": result.counts,
+            "journal": str(result.journal_path) if result.journal_path else None,
+            "archived_to": str(result.archived_to) if result.archived_to else None,
+            "schemes": [o.to_json() for o in result.schemes],
+            "notes": list(result.notes),
+        },
+    )
+
+
 def _run_prepared(
     prepared: Sequence[PreparedSite],
     action: str,
-    work: Callable[[PreparedSite, threading.Event], SiteOutcome],
+    work: Callable[[PreparedSite, threading.Event, Progress | None], SiteOutcome],
     parallel: int,
     on_event: Event | None,
     plans_dir: Path | None,
+    *,
+    progress: Progress | None = None,
+    interruptible: bool = False,
+    weigh: Callable[[PreparedSite], int] = lambda p: 1,
+    work_stage: str | None = None,
+    unit: str = "sites",
 ) -> BulkResult:
     by_name = {p.spec.name: p for p in prepared}
     stop = threading.Event()
+    bulk = None
+    if progress is not None:
+        report = progress
+        # after Ctrl-C the executors settle what they will not write as "done": a line saying 100% would be false
+        quiet: Progress = lambda stage, done, total: None if stop.is_set() else report(stage, done, total)  # noqa: E731
+        bulk = BulkProgress(f"sites {action} ({unit})", {p.spec.name: weigh(p) for p in prepared}, quiet, work_stage=work_stage)
 
     def one(spec: SiteSpec) -> SiteOutcome:
         p = by_name[spec.name]
         try:
-            return work(p, stop)
+            return work(p, stop, bulk.for_site(spec.name) if bulk else None)
         except Exception as e:  # noqa: BLE001 - the site's row, not the run's end
             keep = {k: v for k, v in _base(p, action).items() if k not in ("site", "url", "action")}
-            if action == "apply":  # the row counts grants written; a failed site's plan stays in the file
+            if action in ("apply", "rollback"):  # the row counts grants written; a failed site's plan stays in the file
                 keep.update(grants_added=0, grants_removed=0)
             return _error_outcome(spec, action, e, **keep)
 
-    outcomes = _run_all([p.spec for p in prepared], one, action, parallel, on_event, stop=stop)
-    return BulkResult(action=action, outcomes=outcomes, plans_dir=plans_dir)
+    def skipped(spec: SiteSpec) -> SiteOutcome:
+        base = _base(by_name[spec.name], action)
+        base.update(grants_added=0, grants_removed=0)
+        return SiteOutcome(**base, status="skipped", exit_code=EXIT_ERROR, state=SKIPPED)
+
+    outcomes, interrupted = _run_all(
+        [p.spec for p in prepared],
+        one,
+        action,
+        parallel,
+        on_event,
+        stop=stop if interruptible else None,
+        progress=bulk,
+        skipped=skipped,
+    )
+    return BulkResult(action=action, outcomes=outcomes, plans_dir=plans_dir, interrupted=interrupted)
+
+
+def _sites_file(prepared: Sequence[PreparedSite]) -> str:
+    src = prepared[0].spec.source if prepared else ""
+    return src if src and src != "sites file" else "SITES.toml"
 
 
 def apply_sites(
@@ -1358,15 +1629,26 @@ def apply_sites(
     on_event: Event | None = None,
     plans_dir: Path | None = None,
     store_root: Path | None = None,
+    progress: Progress | None = None,
 ) -> BulkResult:
-    """Apply each prepared site's plan, several sites at once; sites that could not be prepared are errors."""
+    """Apply each prepared site's plan, several sites at once; sites that could not be prepared are errors.
+    Ctrl-C stops every site before its next write; the result says which sites got how far."""
+    sites_file = _sites_file(prepared)
     return _run_prepared(
         prepared,
         "apply",
-        lambda p, stop: apply_site(p, env=env, client_factory=client_factory, force=force, stop=stop, store_root=store_root),
+        lambda p, stop, prog: apply_site(
+            p, env=env, client_factory=client_factory, force=force, stop=stop, store_root=store_root,
+            progress=prog, sites_file=sites_file,
+        ),
         parallel,
         on_event,
         plans_dir,
+        progress=progress,
+        interruptible=True,
+        weigh=lambda p: max(1, sum(len(c.operations) for c in p.plan.changes)) if p.ok and p.plan else 1,
+        work_stage="apply",
+        unit="grant writes",
     )
 
 
@@ -1378,12 +1660,43 @@ def verify_sites(
     client_factory: ClientFactory = make_site_client,
     on_event: Event | None = None,
     plans_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> BulkResult:
     return _run_prepared(
         prepared,
         "verify",
-        lambda p, stop: verify_site(p, env=env, client_factory=client_factory),
+        lambda p, stop, prog: verify_site(p, env=env, client_factory=client_factory),
         parallel,
         on_event,
         plans_dir,
+        progress=progress,
+    )
+
+
+def rollback_sites(
+    prepared: Sequence[PreparedSite],
+    *,
+    parallel: int = DEFAULT_PARALLEL,
+    env: Mapping[str, str] | None = None,
+    client_factory: ClientFactory = make_site_client,
+    force: bool = False,
+    on_event: Event | None = None,
+    plans_dir: Path | None = None,
+    store_root: Path | None = None,
+    progress: Progress | None = None,
+) -> BulkResult:
+    """Roll back each site's applied plan, several sites at once, one summary (exit codes as apply)."""
+    sites_file = _sites_file(prepared)
+    return _run_prepared(
+        prepared,
+        "rollback",
+        lambda p, stop, prog: rollback_site(
+            p, env=env, client_factory=client_factory, force=force, stop=stop, store_root=store_root,
+            progress=None, sites_file=sites_file,
+        ),
+        parallel,
+        on_event,
+        plans_dir,
+        progress=progress,
+        interruptible=True,
     )

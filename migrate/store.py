@@ -17,6 +17,7 @@ from typing import Any, Iterator
 import platformdirs
 
 from migrate.redact import redact_obj
+from migrate.siteurl import site_key
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -30,7 +31,8 @@ def data_dir() -> Path:
 
 
 def site_slug(url: str) -> str:
-    """A filesystem-safe, collision-free folder name for a site URL."""
+    """A filesystem-safe, collision-free folder name for a site URL (one per site: loopback names agree)."""
+    url = site_key(url)
     readable = re.sub(r"[^A-Za-z0-9.-]+", "_", url.split("://", 1)[-1]).strip("_")[:60]
     return f"{readable}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from migrate.errors import NotFoundError, UnsupportedSiteError
+from migrate.errors import EXIT_CHANGES, EXIT_OK, EXIT_PARTIAL, NotFoundError, UnsupportedSiteError
 from migrate.model import Grant, Scheme, grant_keys
 from migrate.plan import Operation, Plan, SchemeChange
 
@@ -291,7 +291,18 @@ def summarise(statuses: Sequence[SchemeStatus]) -> dict[str, int]:
     return counts
 
 
+def verify_exit_code(statuses: Sequence[SchemeStatus], access: Sequence[AccessCheck] = ()) -> int:
+    """The one rule for `verify` and `sites verify`: drift or an access mismatch 4, pending 3, else 0."""
+    counts = summarise(statuses)
+    if counts[DRIFTED] or any(not a.ok for a in access):
+        return EXIT_PARTIAL
+    if counts[PENDING]:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
 __all__ = [
+    "verify_exit_code",
     "APPLIED",
     "PENDING",
     "DRIFTED",

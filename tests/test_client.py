@@ -11,13 +11,14 @@ import requests
 import responses
 from responses import matchers
 
-from migrate.credentials import Credentials
+from migrate.credentials import Credentials, EnvNames
 from migrate.errors import (
     AmbiguousWriteError,
     AuthenticationError,
     BadRequestError,
     ConfigError,
     InvalidResponseError,
+    JiraError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
@@ -398,3 +399,83 @@ def test_canary_token_never_leaks(caplog, capsys):
     assert CANARY not in blob
     import base64
     assert base64.b64encode(f"me@acme.test:{CANARY}".encode()).decode() not in blob
+
+
+# ---------------------------------------------------------------- diagnostics (what a message says, and why)
+
+
+@responses.activate
+def test_redirect_names_its_target_and_the_url_to_use(client):
+    responses.get(API + "/myself", status=302, headers={"Location": "https://acme-new.atlassian.net/rest/api/3/myself?x=1"})
+    with pytest.raises(JiraError) as e:
+        client.myself()
+    assert "redirects (302) to https://acme-new.atlassian.net/rest/api/3/myself" in e.value.message
+    assert "use https://acme-new.atlassian.net as the site URL" in e.value.hint
+    assert "does not follow redirects" in e.value.hint and len(responses.calls) == 1
+
+
+@responses.activate
+def test_relative_redirect_is_resolved_against_the_site():
+    c = JiraClient("http://127.0.0.1:8990", Credentials.basic("a@b.c", "tok-1"), flavour="cloud", retry=RetryPolicy(sleep=lambda s: None))
+    responses.get("http://127.0.0.1:8990/rest/api/3/myself", status=301, headers={"Location": "/login.jsp"})
+    with pytest.raises(JiraError, match=r"redirects \(301\) to http://127.0.0.1:8990/login.jsp"):
+        c.myself()
+
+
+@responses.activate
+def test_a_site_url_with_a_path_that_is_not_jira_says_so():
+    c = JiraClient("http://127.0.0.1:8990/jira", Credentials.basic("a@b.c", "tok-1"), retry=RetryPolicy(sleep=lambda s: None))
+    for v in ("3", "2"):
+        responses.get(f"http://127.0.0.1:8990/jira/rest/api/{v}/serverInfo", status=404, json={"errorMessages": ["null for uri"]})
+    with pytest.raises(NotFoundError) as e:
+        c.server_info()
+    assert "no Jira REST API at http://127.0.0.1:8990/jira" in e.value.message
+    assert "has a path (/jira)" in e.value.hint and "Jira Cloud site URLs have none" in e.value.hint
+    assert "may not see it" not in e.value.hint  # the old hint blamed the account's rights
+
+
+@responses.activate
+def test_401_names_the_variables_the_credentials_came_from():
+    names = EnvNames(url="", email="ACME_EMAIL", token="ACME_TOKEN", bearer="")
+    creds = Credentials.from_env({"ACME_EMAIL": "a@b.c", "ACME_TOKEN": "tok-acme-1"}, names)
+    c = JiraClient(SITE, creds, flavour="cloud")
+    responses.get(API + "/myself", status=401)
+    with pytest.raises(AuthenticationError) as e:
+        c.myself()
+    assert "check ACME_EMAIL and ACME_TOKEN" in e.value.hint and "JIRA_" not in e.value.hint
+    bearer = JiraClient(SITE, Credentials.from_env({"PAT": "p-1"}, EnvNames(email="", token="", bearer="PAT")), flavour="cloud")
+    with pytest.raises(AuthenticationError) as e:
+        bearer.myself()
+    assert e.value.hint.startswith("check PAT")
+
+
+@pytest.mark.parametrize(
+    "url,assumed,hint",
+    [
+        ("127.0.0.1:8990", True, "write the scheme: http://127.0.0.1:8990"),
+        ("https://127.0.0.1:8990", False, "write the scheme: http://127.0.0.1:8990"),
+        ("jira.acme.internal", True, "use its https URL"),
+    ],
+)
+@responses.activate
+def test_https_to_a_plain_http_server_is_named(url, assumed, hint):
+    c = JiraClient(url, Credentials.basic("a@b.c", "tok-1"), flavour="cloud", retry=RetryPolicy(sleep=lambda s: None))
+    responses.get(c.url + "/rest/api/3/myself", body=requests.exceptions.SSLError("[SSL: WRONG_VERSION_NUMBER] wrong version number"))
+    with pytest.raises(TransportError) as e:
+        c.myself()
+    assert "answered plain HTTP to an https request" in e.value.message
+    assert ("the URL had no scheme, so https:// was assumed" in e.value.message) is assumed
+    assert hint in e.value.hint and "TLS verification failed" not in e.value.message
+
+
+@responses.activate
+def test_unreachable_and_unknown_hosts_get_a_hint(client, sleeps):
+    responses.get(API + "/myself", body=requests.exceptions.ConnectionError("[Errno 111] Connection refused"))
+    with pytest.raises(TransportError) as e:
+        client.myself()
+    assert "nothing answers at https://acme.atlassian.net" in e.value.hint
+    responses.get(API + "/serverInfo", body=requests.exceptions.ConnectionError("Failed to resolve: [Errno -2] Name or service not known"))
+    with pytest.raises(TransportError) as e:
+        client.server_info()
+    assert "does not resolve" in e.value.message and "check the site URL" in e.value.hint
+    assert client.stats["transport:ConnectionError"] == 2

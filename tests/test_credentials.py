@@ -14,11 +14,25 @@ from migrate.redact import redact
     [
         ({"JIRA_EMAIL": "a@b.c", "JIRA_API_TOKEN": "tok-aaaa"}, "basic"),
         ({"JIRA_BEARER_TOKEN": "bear-bbbb"}, "bearer"),
-        ({"JIRA_BEARER_TOKEN": "bear-bbbb", "JIRA_EMAIL": "a@b.c", "JIRA_API_TOKEN": "tok-aaaa"}, "bearer"),
+        ({"JIRA_BEARER_TOKEN": "bear-bbbb", "JIRA_EMAIL": "a@b.c"}, "bearer"),
     ],
 )
 def test_from_env(env, kind):
     assert Credentials.from_env(env).kind == kind
+
+
+def test_two_credentials_are_refused_not_guessed():
+    """The bearer token used to win silently over an API token also set."""
+    with pytest.raises(ConfigError, match="both JIRA_BEARER_TOKEN and JIRA_API_TOKEN are set") as e:
+        Credentials.from_env({"JIRA_BEARER_TOKEN": "bear-bbbb", "JIRA_EMAIL": "a@b.c", "JIRA_API_TOKEN": "tok-aaaa"})
+    assert "unset one" in e.value.hint and "bear-bbbb" not in str(e.value)
+
+
+def test_credentials_name_the_variables_they_came_from():
+    assert Credentials.from_env({"JIRA_EMAIL": "a@b.c", "JIRA_API_TOKEN": "tok-aaaa"}).described == "JIRA_EMAIL and JIRA_API_TOKEN"
+    names = EnvNames(url="", email="ACME_EMAIL", token="ACME_TOKEN", bearer="")
+    assert Credentials.from_env({"ACME_EMAIL": "x@y.z", "ACME_TOKEN": "t-1"}, names).described == "ACME_EMAIL and ACME_TOKEN"
+    assert Credentials.from_env({"PAT": "p-1"}, EnvNames(email="", token="", bearer="PAT")).source == ("PAT",)
 
 
 @pytest.mark.parametrize("env", [{}, {"JIRA_API_TOKEN": "tok-aaaa"}, {"JIRA_EMAIL": "a@b.c"}, {"JIRA_API_TOKEN": "  "}])

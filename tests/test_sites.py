@@ -360,13 +360,36 @@ def test_credentials_come_only_from_the_sites_own_variables():
 
 def test_bearer_or_basic_either_works():
     cfg = parse_sites(
-        '[[site]]\nname = "a"\nurl = "https://a.atlassian.net"\nemail_env = "A_EMAIL"\ntoken_env = "A_TOKEN"\nbearer_env = "A_PAT"\n'
+        '[[site]]\nname = "a"\nurl = "https://a.atlassian.net"\nbearer_env = "A_PAT"\n\n'
+        '[[site]]\nname = "b"\nurl = "https://b.atlassian.net"\nemail_env = "B_EMAIL"\ntoken_env = "B_TOKEN"\n'
     )
-    s = cfg.sites[0]
-    assert s.credentials({"A_PAT": "bearer-abc1"}).kind == "bearer"
-    assert s.credentials({"A_EMAIL": "a@b.c", "A_TOKEN": "tok-abc1"}).kind == "basic"
-    with pytest.raises(ConfigError, match=r"A_EMAIL, A_TOKEN not set \(or set A_PAT\)"):
-        s.credentials({})
+    a, b = cfg.sites
+    assert a.credentials({"A_PAT": "bearer-abc1", "B_TOKEN": "tok-abc1"}).kind == "bearer"
+    assert b.credentials({"B_EMAIL": "a@b.c", "B_TOKEN": "tok-abc1", "A_PAT": "bearer-abc1"}).kind == "basic"
+    with pytest.raises(ConfigError, match=r"B_EMAIL, B_TOKEN not set"):
+        b.credentials({})
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        'email_env = "A_EMAIL"\ntoken_env = "A_TOKEN"\nbearer_env = "A_PAT"',
+        'token_env = "A_TOKEN"\nbearer_env = "A_PAT"',
+        'email_env = "A_EMAIL"\nbearer_env = "A_PAT"',
+    ],
+)
+def test_a_site_with_two_credentials_is_refused(keys):
+    """Which secret would be sent is not obvious (the bearer token used to win silently): refused, with the line."""
+    with pytest.raises(SitesFileError) as e:
+        parse_sites(f'[[site]]\nname = "a"\nurl = "https://a.atlassian.net"\n{keys}\n', source="s.toml")
+    assert "s.toml line" in str(e.value) and "both bearer_env and" in str(e.value)
+    assert "name one credential per site" in str(e.value)
+
+
+def test_a_pattern_both_included_and_excluded_is_refused():
+    with pytest.raises(SitesFileError, match=r"line 5 \(site 'a'\): 'Default\*' is both included and excluded"):
+        parse_sites('[[site]]\nname = "a"\ninclude = ["Default*"]\nurl = "https://a.atlassian.net"\n'
+                    'exclude = ["Default*"]\nbearer_env = "A_PAT"\n', source="s.toml")
 
 
 def test_check_sites_reports_variables_by_name_only():
@@ -402,8 +425,11 @@ def test_scheme_filter():
         ([EXIT_OK, EXIT_OK], EXIT_OK),
         ([EXIT_OK, EXIT_CHANGES], EXIT_CHANGES),
         ([EXIT_CHANGES, EXIT_PARTIAL, EXIT_OK], EXIT_PARTIAL),
-        ([EXIT_PARTIAL, EXIT_ERROR, EXIT_CHANGES], EXIT_ERROR),
-        ([EXIT_USAGE, EXIT_OK], EXIT_ERROR),
+        # some sites done and others failed or refused: partial, not the same code as "none done"
+        ([EXIT_PARTIAL, EXIT_ERROR, EXIT_CHANGES], EXIT_PARTIAL),
+        ([EXIT_OK, EXIT_ERROR], EXIT_PARTIAL),
+        ([EXIT_USAGE, EXIT_OK], EXIT_PARTIAL),
+        ([EXIT_ERROR, EXIT_ERROR], EXIT_ERROR),
         ([130], EXIT_ERROR),
     ],
 )

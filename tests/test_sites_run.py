@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from migrate.apply import ApplyResult, SchemeOutcome
-from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, AuthenticationError, PlanFileError
+from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, AuthenticationError, ConfigError, PlanFileError
 from migrate.model import Project
 from migrate.planfile import load_plan, save_plan
 from migrate.sites import (
@@ -125,8 +125,10 @@ def test_plan_sites_continues_past_failures_and_saves_one_plan_per_site(tmp_path
     assert "401" in rows["broken"].message and rows["broken"].hint
     assert rows["legacy"].status == "blocked" and rows["legacy"].missing_keys == ("VIEW_PROJECTS", "VIEW_ISSUES")
     assert rows["nocreds"].status == "error" and "NOCREDS_PAT not set" in rows["nocreds"].message
-    assert res.exit_code == EXIT_ERROR
-    assert res.totals == {"sites": 4, "sites_failed": 2, "schemes_changed": 4, "grants_added": 18, "grants_removed": 0}
+    assert res.exit_code == EXIT_PARTIAL  # some sites planned, others failed: not "none done" (1)
+    assert [rows[n].state for n in ("alpha", "broken", "legacy", "nocreds")] == ["done", "refused", "done", "refused"]
+    assert res.totals == {"sites": 4, "sites_failed": 2, "schemes_changed": 4, "grants_added": 18, "grants_removed": 0,
+                          "states": {"done": 2, "partial": 0, "pending": 0, "refused": 2, "failed": 0, "skipped": 0}}
     # one client per site that had credentials, each closed, each with its own token
     tokens = {c.spec.name: c.creds.token.reveal() if c.creds.token else c.creds.bearer.reveal() for c in FakeClient.instances}
     assert tokens == {"alpha": ENV["ALPHA_TOKEN"], "broken": ENV["BROKEN_TOKEN"], "legacy": ENV["LEGACY_PAT"]}
@@ -155,13 +157,33 @@ def test_plan_files_hold_only_their_own_site(tmp_path):
 def test_filter_note_recorded_in_plan(tmp_path):
     res = _plan(tmp_path)
     assert {o.site: o.details for o in res.outcomes}["legacy"] == {}
-    typo = parse_sites(SITES.replace('include = ["Default*", 10001]', 'include = ["Defualt*", 10001]')).select(["legacy"])
-    res = plan_sites(typo, plans_dir=tmp_path / "typo", env=ENV, client_factory=FakeClient, scan=False)
-    assert res.outcomes[0].details == {"warnings": ["include pattern(s) matched no scheme: Defualt*"]}
-    assert "matched no scheme: Defualt*" in res.outcomes[0].message
     plan = load_plan(tmp_path / "plans" / "legacy.json")
     assert [c.scheme_id for c in plan.changes] == [10000, 10001]
     assert any("include Default*, 10001" in n and "2 of 3 schemes" in n for n in plan.notes)
+
+
+@pytest.mark.parametrize(
+    "include,exclude,message",
+    [
+        ('["Defualt*", 10001]', "[]", "include pattern(s) 'Defualt*' match no permission scheme"),
+        ('["Defualt*", 10001]', "[]", "'Defualt*': did you mean 'Default*'?"),
+        ("[10001]", "[10001]", "both included and excluded"),
+        ('["Default*"]', '["*software*"]', "leaves none of the site's 3 schemes"),
+    ],
+)
+def test_a_filter_that_selects_nothing_fails_the_site(tmp_path, include, exclude, message):
+    """A typo in a filter used to plan nothing and report "clean": the site is refused instead, with no plan saved."""
+    text = SITES.replace('include = ["Default*", 10001]', f"include = {include}\nexclude = {exclude}")
+    try:
+        cfg = parse_sites(text).select(["legacy"])
+    except ConfigError as e:  # include == exclude is caught before any request
+        assert message in str(e)
+        return
+    res = plan_sites(cfg, plans_dir=tmp_path / "typo", env=ENV, client_factory=FakeClient)
+    (row,) = res.outcomes
+    assert row.status == "error" and row.state == "refused" and message in row.message
+    assert res.exit_code == EXIT_ERROR
+    assert not (tmp_path / "typo" / "legacy.json").exists()
 
 
 def test_mode_override_and_manifest(tmp_path):
@@ -239,7 +261,8 @@ def test_apply_sites_maps_executor_results(tmp_path, monkeypatch):
     assert "changed since the plan" in rows["legacy"].message
     assert rows["broken"].status == "error" and rows["nocreds"].status == "error"
     assert rows["broken"].grants_added == 0  # an apply row counts grants written
-    assert res.exit_code == EXIT_ERROR
+    assert res.exit_code == EXIT_PARTIAL
+    assert {o.site: o.state for o in res.outcomes} == {"alpha": "done", "broken": "refused", "legacy": "partial", "nocreds": "refused"}
     assert seen["alpha"][0] == "https://alpha.atlassian.net" and seen["alpha"][2] == tmp_path / "plans" / "alpha.json"
     assert seen["legacy"][0] == "https://legacy.atlassian.net"
 
@@ -272,13 +295,14 @@ def test_verify_sites(tmp_path, monkeypatch):
     monkeypatch.setattr("migrate.verify.verify_plan", fake_verify)
     res = verify_sites(prepare_sites(cfg, tmp_path / "plans"), env=ENV, client_factory=FakeClient)
     rows = {o.site: o for o in res.outcomes}
-    assert rows["alpha"].status == "verified" and rows["legacy"].status == "mismatch"
+    assert rows["alpha"].status == "verified" and rows["legacy"].status == "drifted"
     assert "not in the plan" in rows["legacy"].message
     assert res.exit_code == EXIT_PARTIAL
     cfg = parse_sites(SITES + '[[site]]\nname = "late"\nurl = "https://late.atlassian.net"\nbearer_env = "LEGACY_PAT"\n')
     plan_sites(cfg.select(["late"]), plans_dir=tmp_path / "late", env=ENV, client_factory=FakeClient, scan=False)
     res = verify_sites(prepare_sites(cfg.select(["late"]), tmp_path / "late"), env=ENV, client_factory=FakeClient)
-    assert res.outcomes[0].status == "pending" and res.exit_code == EXIT_PARTIAL
+    # pending is "changes pending" (3), as `migrate verify` says for one site, not partial (4)
+    assert res.outcomes[0].status == "pending" and res.exit_code == EXIT_CHANGES
 
 
 def test_an_internal_error_in_one_site_is_its_row(tmp_path):
@@ -298,8 +322,8 @@ def test_an_internal_error_in_one_site_is_its_row(tmp_path):
 
 def test_summary_json_shape(tmp_path):
     doc = _plan(tmp_path).to_json()
-    assert doc["action"] == "plan" and doc["exit_code"] == EXIT_ERROR
+    assert doc["action"] == "plan" and doc["exit_code"] == EXIT_PARTIAL
     assert Path(doc["manifest"]).name == MANIFEST_NAME
     row = doc["sites"][0]
-    for k in ("site", "url", "status", "exit_code", "schemes_changed", "grants_added", "grants_removed", "message", "plan"):
+    for k in ("site", "url", "state", "status", "exit_code", "schemes_changed", "grants_added", "grants_removed", "message", "plan"):
         assert k in row

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(
+from migrate.cli.common import MigrateGroup, new_app
+
+app = new_app(
     name="migrate",
-    help="Migrate Jira permission schemes from BROWSE_PROJECTS to VIEW_PROJECTS + VIEW_ISSUES, safely.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+    help="Migrate Jira permission schemes from BROWSE_PROJECTS to VIEW_PROJECTS + VIEW_ISSUES, safely.\n\n"
+    "New here? `migrate demo` runs the whole job against a local Jira site in a few seconds.",
+    cls=MigrateGroup,
+    add_completion=True,
 )
 
 # Each module adds its commands through register(app); the order here is the order in --help.
-from migrate.cli import apply, codemod, doctor, plan, report, sandbox, scan, sites  # noqa: E402
+from migrate.cli import apply, codemod, demo, doctor, plan, report, sandbox, scan, sites  # noqa: E402
 
-for _mod in (doctor, plan, apply, scan, sites, report, codemod, sandbox):
+for _mod in (demo, doctor, plan, apply, scan, sites, report, codemod, sandbox):
     _mod.register(app)
 
 
@@ -33,7 +35,10 @@ def _root(
     version: bool = typer.Option(
         False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
     ),
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="Log requests to stderr (-vv for debug)."),
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, show_default=False,
+        help="Log requests to stderr; -vv for debug. Anywhere on the line."
+    ),
 ) -> None:
     from migrate.cli.common import setup_logging
 

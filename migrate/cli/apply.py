@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sys
+import threading
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 import typer
-from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from migrate.apply import OUT_ALREADY, OUT_APPLIED, OUT_FAILED, OUT_STALE, OUT_UNSUPPORTED, Preflight, apply_plan, crash_hook_from_env
-from migrate.cli.common import err, flavour_option, handle_errors, make_client, out, progress_on_stderr, site_option
+from migrate.cli.common import (
+    Flavour,
+    LazyProgress,
+    concurrency_option,
+    err,
+    flavour_option,
+    handle_errors,
+    json_option,
+    make_client,
+    max_rps_option,
+    out,
+    print_json,
+    print_table,
+    require_confirmation_possible,
+    run_interruptible,
+    site_option,
+    yes_option,
+)
 from migrate.credentials import site_url_from_env
-from migrate.errors import EXIT_CHANGES, EXIT_OK, EXIT_PARTIAL, MigrateError
-from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND
+from migrate.errors import EXIT_INTERRUPTED, EXIT_OK
 from migrate.planfile import load_plan
+from migrate.progress import retried
 from migrate.rollback import ALREADY, DRIFTED, FAILED, RESTORED, rollback
-from migrate.verify import APPLIED, PENDING, check_access, summarise, verify_plan
+from migrate.verify import APPLIED, PENDING, check_access, summarise, verify_exit_code, verify_plan
 from migrate.verify import DRIFTED as V_DRIFTED
 
 COLOURS = {
@@ -37,20 +52,6 @@ COLOURS = {
     FAILED: "red",
 }
 
-YES_HELP = "Do not ask for confirmation (required when stdin is not a terminal, e.g. in CI)."
-CONCURRENCY_HELP = "Schemes written in parallel (never two writers on one scheme)."
-RPS_HELP = "At most this many grant POSTs per second across all workers, DELETEs at half that (0 = no client-side limit)."
-JSON_HELP = "Print the result as JSON on stdout."
-
-
-def _require_confirmation_possible(yes: bool, what: str) -> None:
-    if not yes and not sys.stdin.isatty():
-        raise MigrateError(
-            f"refusing to {what} without confirmation: stdin is not a terminal",
-            hint="pass --yes to confirm non-interactively (e.g. in CI)",
-        )
-
-
 def _site_for(site: str | None, file_site: str | None) -> str | None:
     # The file names the site it belongs to; an explicit --site / JIRA_URL still wins (and is then checked).
     return site or site_url_from_env() or file_site
@@ -64,120 +65,105 @@ def _file_site(path: Path) -> str | None:
         return None
 
 
-def _cell(text: str) -> str:
-    return escape(text) if text else ""
-
-
 def _print_rows(title: str, headers: list[str], rows: list[list[str]], colour_col: int | None) -> None:
-    if out.is_terminal:
-        table = Table(title=escape(title), title_justify="left")
-        for h in headers:
-            table.add_column(h, overflow="fold")
-        for r in rows:
-            cells = [_cell(c) for c in r]
-            if colour_col is not None:
-                c = COLOURS.get(r[colour_col])
-                if c:
-                    cells[colour_col] = f"[{c}]{cells[colour_col]}[/]"
-            table.add_row(*cells)
-        out.print(table)
-    else:
-        out.print(title, markup=False)
-        out.print("\t".join(headers), markup=False)
-        for r in rows:
-            out.print("\t".join(r), markup=False)
-
-
-class _LazyProgress:
-    """The progress bar starts on the first update, not before: the confirmation prompt comes first and
-    must not be drawn over."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._stack = contextlib.ExitStack()
-        self._cb: Callable[[str, int, int], None] | None = None
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if self._cb is None:
-            self._cb = self._stack.enter_context(progress_on_stderr(self.enabled))
-        self._cb(stage, done, total)
-
-    def __enter__(self) -> "_LazyProgress":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stack.close()
+    styles = [COLOURS.get(r[colour_col]) for r in rows] if colour_col is not None else None
+    print_table(title, headers, rows, styles=styles, style_col=colour_col or 0)
 
 
 def _interrupted(command: str, target: Path) -> typer.Exit:
     err.print(
-        f"interrupted: every write so far is journaled. Re-run `migrate {command} {target}` to finish"
-        + (f", or `migrate rollback {target}` to undo." if command == "apply" else "."),
-        markup=False,
+        Text(
+            f"interrupted: every write so far is journaled (the table above shows where each scheme stopped). "
+            f"Re-run `migrate {command} {target}` to finish"
+            + (f", or `migrate rollback {target}` to undo." if command == "apply" else ".")
+        )
     )
-    return typer.Exit(130)
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
+def _until(stop: threading.Event, progress: Any) -> Any:
+    # after Ctrl-C the executor settles the schemes it will not write as "done" for its counter: a line
+    # saying 100% then would be false
+    return lambda stage, done, total: None if stop.is_set() else progress(stage, done, total)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("apply")
     @handle_errors
     def apply_cmd(
-        plan_file: Path = typer.Argument(..., help="A plan file written by `migrate plan`.", show_default=False),
-        yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
-        concurrency: int = typer.Option(DEFAULT_CONCURRENCY, "--concurrency", "-c", min=1, max=32, help=CONCURRENCY_HELP),
+        plan_file: Path = typer.Argument(..., metavar="PLAN", help="A plan file written by `migrate plan`.", show_default=False),
+        yes: bool = yes_option(),
+        concurrency: int = concurrency_option(),
         force: bool = typer.Option(
             False, "--force", help="Apply to schemes changed since the plan was made (only the plan's grants are touched)."
         ),
         snapshot_dir: Optional[Path] = typer.Option(
-            None, "--snapshot-dir", help="Where to write the pre-apply snapshot (default: the site's data folder).",
+            None, "--snapshot-dir", metavar="DIR", help="Where to write the pre-apply snapshot (default: the site's data folder).",
             file_okay=False,
         ),
-        max_rps: float = typer.Option(DEFAULT_WRITES_PER_SECOND, "--max-rps", min=0.0, help=RPS_HELP),
-        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
-        site: str = site_option(),
-        flavour: str = flavour_option(),
+        max_rps: float = max_rps_option(),
+        as_json: bool = json_option(),
+        site: Optional[str] = site_option(),
+        flavour: Flavour = flavour_option(),
     ) -> None:
         """Apply exactly a saved plan: lock, preflight, snapshot, journaled grant writes, verify.
 
-        Re-running after a crash resumes; re-running after success changes nothing.
-        Exit 0 when every scheme is applied, 4 when some were skipped or failed, 1 on error."""
-        _require_confirmation_possible(yes, "apply")
+        Re-running after a crash resumes; re-running after success changes nothing. Ctrl-C stops before
+        the next write and prints what was done.
+        Exit 0 when every scheme is applied, 4 when some were skipped or failed, 1 on error, 130 when interrupted."""
+        require_confirmation_possible(yes, "apply")
         plan = load_plan(plan_file)
+        started = threading.Event()
 
         def confirm(p: Preflight) -> bool:
-            if yes:
-                return True
-            err.print(
-                f"Plan {p.plan_id} ({p.mode} mode) on {p.site.url} ({p.site.server_title or p.site.deployment_type}): "
-                f"{p.schemes} scheme(s), +{p.adds} grant(s), -{p.removes} grant(s)."
-                + (" --force: schemes changed since the plan will be written too." if force else ""),
-                markup=False,
-            )
-            return typer.confirm("Apply these changes?", default=False, err=True)
+            if not yes:
+                err.print(
+                    Text(
+                        f"Plan {p.plan_id} ({p.mode} mode) on {p.site.url} ({p.site.server_title or p.site.deployment_type}): "
+                        f"{p.schemes} scheme(s), +{p.adds} grant(s), -{p.removes} grant(s)."
+                        + (" --force: schemes changed since the plan will be written too." if force else "")
+                    )
+                )
+                if p.removes:
+                    err.print(
+                        Text(
+                            f"This plan REMOVES {p.removes} {plan.rule.source} grant(s). Each is removed only after a fresh "
+                            f"read shows its holder holds {' + '.join(plan.rule.targets)}; rollback re-creates them.",
+                            style="bold yellow",
+                        )
+                    )
+                if not typer.confirm("Apply these changes?", default=False, err=True):
+                    return False
+            started.set()
+            return True
 
+        stop = threading.Event()
         with make_client(_site_for(site, plan.site.get("url")), flavour) as client:
-            try:
-                with _LazyProgress(not as_json) as progress:
-                    result = apply_plan(
+            with LazyProgress(True, retries=lambda: retried(client.stats)) as progress:
+                result, interrupted = run_interruptible(
+                    lambda: apply_plan(
                         client,
                         plan,
                         concurrency=concurrency,
                         force=force,
-                        progress=progress,
+                        progress=_until(stop, progress),
                         crash_hook=crash_hook_from_env(),
                         snapshot_dir=snapshot_dir,
                         max_rps=max_rps,
                         confirm=confirm,
                         plan_path=plan_file,
-                    )
-            except KeyboardInterrupt:
-                raise _interrupted("apply", plan_file) from None
+                        stop=stop,
+                    ),
+                    stop,
+                    until_started=started,
+                )
+        code = EXIT_INTERRUPTED if interrupted else result.exit_code
         if as_json:
-            out.print_json(json.dumps(result.to_json()))
-            raise typer.Exit(result.exit_code)
+            print_json({**result.to_json(), "exit_code": code, "interrupted": interrupted})
+            raise typer.Exit(code)
         if not result.schemes:
             for n in result.notes:
-                out.print(n, markup=False)
+                out.print(Text(n))
             raise typer.Exit(EXIT_OK)
         rows = []
         for s in result.schemes:
@@ -188,16 +174,15 @@ def register(app: typer.Typer) -> None:
         _print_rows(f"apply {result.plan_id} on {result.site_url}", ["id", "scheme", "outcome", "writes", "detail"], rows, 2)
         c = result.counts
         summary = ", ".join(f"{v} {k}" for k, v in c.items() if v)
-        err.print(
-            f"{summary}; {result.grants_added} grant(s) added, {result.grants_removed} removed",
-            markup=False,
-        )
+        err.print(Text(f"{summary}; {result.grants_added} grant(s) added, {result.grants_removed} removed"))
         for n in result.notes:
-            err.print(f"note: {n}", markup=False)
+            err.print(Text(f"note: {n}"))
         if result.snapshot_path:
-            err.print(f"snapshot: {result.snapshot_path}", markup=False)
+            err.print(Text(f"snapshot: {result.snapshot_path}"))
         if result.journal_path:
-            err.print(f"journal:  {result.journal_path}", markup=False)
+            err.print(Text(f"journal:  {result.journal_path}"))
+        if interrupted:
+            raise _interrupted("apply", plan_file)
         if not result.ok:
             hints = []
             if c.get(OUT_STALE):
@@ -205,23 +190,24 @@ def register(app: typer.Typer) -> None:
             if c.get(OUT_FAILED):
                 hints.append(f"re-run `migrate apply {plan_file}` to retry failed schemes")
             hints.append(f"`migrate rollback {plan_file}` undoes everything this plan changed")
-            err.print("hint: " + "; ".join(hints), markup=False)
+            err.print(Text("hint: " + "; ".join(hints)))
         raise typer.Exit(result.exit_code)
 
     @app.command("verify")
     @handle_errors
     def verify_cmd(
-        plan_file: Path = typer.Argument(..., help="A plan file written by `migrate plan`.", show_default=False),
+        plan_file: Path = typer.Argument(..., metavar="PLAN", help="A plan file written by `migrate plan`.", show_default=False),
         check_access_ids: Optional[List[str]] = typer.Option(
             None,
             "--check-access",
+            metavar="ACCOUNT_ID",
             help="Spot-check effective access of these account ids with POST /permissions/check "
             "(repeat the option or separate ids with commas).",
             show_default=False,
         ),
-        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
-        site: str = site_option(),
-        flavour: str = flavour_option(),
+        as_json: bool = json_option(),
+        site: Optional[str] = site_option(),
+        flavour: Flavour = flavour_option(),
     ) -> None:
         """Re-read the site and report each scheme of a plan: applied, pending or drifted.
 
@@ -233,27 +219,19 @@ def register(app: typer.Typer) -> None:
             statuses = verify_plan(client, plan)
             access = check_access(client, plan, accounts) if accounts else []
         counts = summarise(statuses)
-        bad_access = [a for a in access if not a.ok]
-        if counts[V_DRIFTED] or bad_access:
-            code = EXIT_PARTIAL
-        elif counts[PENDING]:
-            code = EXIT_CHANGES
-        else:
-            code = EXIT_OK
+        code = verify_exit_code(statuses, access)
         if as_json:
-            out.print_json(
-                json.dumps(
-                    {
-                        "counts": counts,
-                        "exit_code": code,
-                        "schemes": [s.to_json() for s in statuses],
-                        "access": [a.to_json() for a in access],
-                    }
-                )
+            print_json(
+                {
+                    "counts": counts,
+                    "exit_code": code,
+                    "schemes": [s.to_json() for s in statuses],
+                    "access": [a.to_json() for a in access],
+                }
             )
             raise typer.Exit(code)
         if not statuses:
-            out.print("the plan has no changes: nothing to verify", markup=False)
+            out.print(Text("the plan has no changes: nothing to verify"))
         else:
             rows = [[str(s.scheme_id), s.scheme_name, s.status, s.detail] for s in statuses]
             _print_rows(f"verify {plan_file} on {client.url}", ["id", "scheme", "status", "detail"], rows, 2)
@@ -263,66 +241,76 @@ def register(app: typer.Typer) -> None:
                 for a in access
             ]
             _print_rows("effective access (POST /permissions/check)", ["account", "project", "check", "held", "detail"], arows, None)
-        err.print(", ".join(f"{v} {k}" for k, v in counts.items() if v) or "nothing to verify", markup=False)
+        err.print(Text(", ".join(f"{v} {k}" for k, v in counts.items() if v) or "nothing to verify"))
         raise typer.Exit(code)
 
     @app.command("rollback")
     @handle_errors
     def rollback_cmd(
-        target: Path = typer.Argument(..., help="The plan file that was applied, or its snapshot file.", show_default=False),
-        yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
-        concurrency: int = typer.Option(DEFAULT_CONCURRENCY, "--concurrency", "-c", min=1, max=32, help=CONCURRENCY_HELP),
+        target: Path = typer.Argument(..., metavar="PLAN", help="The plan file that was applied, or its snapshot file.", show_default=False),
+        yes: bool = yes_option(),
+        concurrency: int = concurrency_option(),
         force: bool = typer.Option(
             False, "--force", help="Also delete grants apply created that someone else has since re-created."
         ),
-        max_rps: float = typer.Option(DEFAULT_WRITES_PER_SECOND, "--max-rps", min=0.0, help=RPS_HELP),
-        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
-        site: str = site_option(),
-        flavour: str = flavour_option(),
+        max_rps: float = max_rps_option(),
+        as_json: bool = json_option(),
+        site: Optional[str] = site_option(),
+        flavour: Flavour = flavour_option(),
     ) -> None:
         """Undo an applied plan: delete the grants its journal recorded as added, re-create those removed,
         then check every scheme equals the snapshot. Resumable; a second run changes nothing.
 
-        Exit 0 when every scheme is back to its snapshot, 4 when some are not, 1 on error."""
-        _require_confirmation_possible(yes, "roll back")
+        Exit 0 when every scheme is back to its snapshot, 4 when some are not, 1 on error, 130 when interrupted."""
+        require_confirmation_possible(yes, "roll back")
+        started = threading.Event()
 
         def confirm(info: dict[str, Any]) -> bool:
-            if yes:
-                return True
-            err.print(
-                f"Roll back plan {info['plan_id']} on {info['site']}: {info['schemes']} scheme(s) "
-                f"back to snapshot {info['snapshot']}.",
-                markup=False,
-            )
-            return typer.confirm("Roll back?", default=False, err=True)
+            if not yes:
+                err.print(
+                    Text(
+                        f"Roll back plan {info['plan_id']} on {info['site']}: {info['schemes']} scheme(s) "
+                        f"back to snapshot {info['snapshot']}."
+                    )
+                )
+                if not typer.confirm("Roll back?", default=False, err=True):
+                    return False
+            started.set()
+            return True
 
+        stop = threading.Event()
         with make_client(_site_for(site, _file_site(target)), flavour) as client:
-            try:
-                with _LazyProgress(not as_json) as progress:
-                    result = rollback(
+            with LazyProgress(True, retries=lambda: retried(client.stats)) as progress:
+                result, interrupted = run_interruptible(
+                    lambda: rollback(
                         client,
                         target,
                         concurrency=concurrency,
                         force=force,
-                        progress=progress,
+                        progress=_until(stop, progress),
                         crash_hook=crash_hook_from_env(),
                         max_rps=max_rps,
                         confirm=confirm,
-                    )
-            except KeyboardInterrupt:
-                raise _interrupted("rollback", target) from None
+                        stop=stop,
+                    ),
+                    stop,
+                    until_started=started,
+                )
+        code = EXIT_INTERRUPTED if interrupted else result.exit_code
         if as_json:
-            out.print_json(json.dumps(result.to_json()))
-            raise typer.Exit(result.exit_code)
+            print_json({**result.to_json(), "exit_code": code, "interrupted": interrupted})
+            raise typer.Exit(code)
         if result.schemes:
             rows = []
             for s in result.schemes:
                 why = "; ".join(x for x in [s.reason, *s.notes] if x)
                 rows.append([str(s.scheme_id), s.scheme_name, s.outcome, f"-{s.deleted} +{s.recreated}", why])
             _print_rows(f"rollback {result.plan_id} on {result.site_url}", ["id", "scheme", "outcome", "writes", "detail"], rows, 2)
-            err.print(", ".join(f"{v} {k}" for k, v in result.counts.items() if v), markup=False)
+            err.print(Text(", ".join(f"{v} {k}" for k, v in result.counts.items() if v)))
         for n in result.notes:
-            (out if not result.schemes else err).print(n if not result.schemes else f"note: {n}", markup=False)
+            (out if not result.schemes else err).print(Text(n if not result.schemes else f"note: {n}"))
         if result.archived_to:
-            err.print(f"journal archived: {result.archived_to}", markup=False)
+            err.print(Text(f"journal archived: {result.archived_to}"))
+        if interrupted:
+            raise _interrupted("rollback", target)
         raise typer.Exit(result.exit_code)

@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from migrate.cli.common import err, out, print_error, progress_on_stderr
+from migrate.cli.common import err, json_option, out, print_error, print_json, progress_on_stderr
 
 if TYPE_CHECKING:
     from migrate.codemod import RunReport
@@ -41,17 +41,17 @@ Exit codes: 0 clean/done, 1 --check found pending rewrites (--strict: or needs-r
 def register(app: typer.Typer) -> None:
     @app.command("codemod", help=HELP, no_args_is_help=True)
     def codemod(
-        paths: List[Path] = typer.Argument(..., help="Files or directories to scan.", show_default=False),
+        paths: List[Path] = typer.Argument(..., metavar="PATH...", help="Files or directories to scan.", show_default=False),
         diff: bool = typer.Option(False, "--diff", help="Print a unified diff and write nothing (the default)."),
         write: bool = typer.Option(False, "--write", help="Rewrite files in place (atomically, keeping file modes)."),
         check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when rewrites are pending (CI, pre-commit)."),
         strict: bool = typer.Option(False, "--strict", help="With --check: needs-review sites also make it exit 1."),
-        json_out: bool = typer.Option(False, "--json", help="Print a JSON document (summary, findings, diffs) on stdout."),
+        json_out: bool = json_option("the summary, findings and diffs"),
         sarif: Optional[Path] = typer.Option(None, "--sarif", metavar="FILE", help="Also write SARIF 2.1.0 results to FILE."),
         include_vendored: bool = typer.Option(
             False, "--include-vendored", help="Also scan node_modules, vendor, dist, build and similar trees."
         ),
-        jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes for big trees (0 = one per CPU)."),
+        jobs: int = typer.Option(0, "--jobs", "-j", min=0, metavar="N", help="Worker processes for big trees (0 = one per CPU)."),
     ) -> None:
         modes = [name for name, on in (("diff", diff), ("write", write), ("check", check)) if on]
         if len(modes) > 1:
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
             except OSError as e:
                 report.errors.append((str(sarif), f"cannot write SARIF: {e.strerror or e}"))
         if json_out:
-            typer.echo(json.dumps(to_json(report), indent=2))
+            print_json({**to_json(report), "exit_code": exit_code(report, mode, strict)})
         else:
             _render(report, mode)
         for path, message in report.errors:

@@ -1,39 +1,210 @@
-"""Shared CLI plumbing: consoles, site/credential options, error rendering and exit codes."""
+"""Shared CLI plumbing: the conventions every command follows, defined once.
+
+- Options: one factory per role (README, "Conventions"): `--site URL`, `--only NAME`, `-o/--out FILE`,
+  `--plans-dir DIR`, `-y/--yes`, `--json`, `-c/--concurrency N`, `--max-rps N`, `--parallel N`,
+  `--flavour`. Choices are Enums, so a bad value is a usage error (exit 2) at parse time.
+- Old spellings stay for one release as hidden aliases with a note on stderr (`renamed`).
+- Help text is literal (no rich markup), so `[[site]]` and `[defaults]` show as written.
+- One JSON printer (every document carries `format_version`), one table renderer (a rich table on a
+  terminal, tab-separated lines when piped), one error boundary (`handle_errors`).
+- Progress on stderr: a bar on a terminal, plain lines otherwise (migrate.progress), and a runner that
+  turns Ctrl-C into "stop before the next write, then report what was done" (`run_interruptible`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import os
+import re
 import sys
+import threading
 import traceback
-from typing import Callable, Iterator, TypeVar
+from enum import Enum
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperCommand, TyperGroup
 
 from migrate.credentials import Credentials, EnvNames, site_url_from_env
-from migrate.errors import EXIT_ERROR, MigrateError
+from migrate.errors import EXIT_ERROR, EXIT_INTERRUPTED, MigrateError
 from migrate.jira.client import JiraClient
+from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND
+from migrate.plan import MODES
+from migrate.progress import Heartbeat, ProgressLines
 from migrate.redact import install_logging_filter, redact
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., object])
+T = TypeVar("T")
+
+# Bumped (major) only when a field is removed or changes meaning; new fields may appear in any release.
+JSON_FORMAT_VERSION = "1"
 
 SITE_HELP = "Jira site URL (default: $JIRA_URL). Credentials come from JIRA_EMAIL + JIRA_API_TOKEN or JIRA_BEARER_TOKEN."
 FLAVOUR_HELP = "cloud (/rest/api/3), dc (Data Center, /rest/api/2) or auto (ask the server)."
+YES_HELP = "Do not ask for confirmation (required when stdin is not a terminal, e.g. in CI)."
+CONCURRENCY_HELP = "Schemes written in parallel (never two writers on one scheme)."
+RPS_HELP = "At most this many grant POSTs per second across all workers, DELETEs at half that (0 = no client-side limit)."
+PARALLEL_HELP = "How many sites run at once."
+ONLY_HELP = "Only this site (by name in the sites file); repeat for several."
 
 
-def site_option() -> typer.models.OptionInfo:
-    return typer.Option(None, "--site", "-s", help=SITE_HELP, show_default=False)
+class Flavour(str, Enum):
+    auto = "auto"
+    cloud = "cloud"
+    dc = "dc"
 
 
-def flavour_option() -> typer.models.OptionInfo:
-    return typer.Option("auto", "--flavour", help=FLAVOUR_HELP)
+# Defined from the planner's own list, so a new mode cannot be forgotten here.
+Mode = Enum("Mode", {m: m for m in MODES}, type=str)  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------------------------- apps
+
+
+class MigrateGroup(TyperGroup):
+    """The root group: `-v`/`-vv` count verbosity wherever they appear on the line, and `--verbose 2`
+    (a number after a counting flag, which click would take for a command) is read as `-vv`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_verbosity(args))
+
+
+def hoist_verbosity(args: Sequence[str]) -> list[str]:
+    """Move every -v/-vv/--verbose to the front (the root option), reading `--verbose N` / `-v N` as N
+    times -v when N sits where a command name would be. Tokens after `--` are left alone."""
+    front: list[str] = []
+    rest: list[str] = []
+    seen_command = False
+    i = 0
+    args = list(args)
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            rest.extend(args[i:])
+            break
+        n = 0
+        if a == "--verbose":
+            n = 1
+        elif re.fullmatch(r"-v+", a):
+            n = len(a) - 1
+        elif a.startswith("--verbose=") and a.split("=", 1)[1].isdecimal():
+            n = int(a.split("=", 1)[1])
+            _note(f"--verbose counts and takes no value: read `{a}` as {'-' + 'v' * max(n, 1)}")
+        if n:
+            nxt = args[i + 1] if i + 1 < len(args) else ""
+            if not seen_command and nxt.isdecimal() and not a.startswith("--verbose="):
+                n = int(nxt)
+                _note(f"--verbose counts and takes no value: read `{a} {nxt}` as {'-' + 'v' * max(n, 1)}")
+                i += 1
+            front.extend(["-v"] * min(n, 2))
+            i += 1
+            continue
+        if not a.startswith("-"):
+            seen_command = True
+        rest.append(a)
+        i += 1
+    return front + rest
+
+
+def _note(text: str) -> None:
+    err.print(Text(f"note: {text}"))
+
+
+def new_app(**kw: Any) -> typer.Typer:
+    """Every typer app of the CLI (root and sub-apps): literal help, no rich tracebacks."""
+    kw.setdefault("no_args_is_help", True)
+    return typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, **kw)
+
+
+def renamed(aliases: dict[str, str]) -> type[TyperCommand]:
+    """A command class accepting old option spellings for one release: `{"--output": "--out"}`.
+
+    The old spelling is rewritten before parsing (so it is not in --help) with a note on stderr."""
+
+    class Renamed(TyperCommand):
+        def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+            return super().parse_args(ctx, rewrite_aliases(args, aliases))
+
+    return Renamed
+
+
+def rewrite_aliases(args: Sequence[str], aliases: dict[str, str]) -> list[str]:
+    new: list[str] = []
+    args = list(args)
+    for i, a in enumerate(args):
+        if a == "--":
+            new.extend(args[i:])
+            break
+        name, eq, value = a.partition("=") if a.startswith("--") else (a, "", "")
+        target = aliases.get(name)
+        if target is None and not a.startswith("--") and len(a) > 2 and a[:2] in aliases:
+            name, eq, value, target = a[:2], "=", a[2:], aliases[a[:2]]  # -p5
+        if target is None:
+            new.append(a)
+            continue
+        _note(f"{name} is deprecated and goes away in the next release; use {target}")
+        new.append(f"{target}={value}" if eq else target)
+    return new
+
+
+# --------------------------------------------------------------------------------------------- options
+
+
+def site_option() -> Any:
+    return typer.Option(None, "--site", "-s", metavar="URL", help=SITE_HELP, show_default=False)
+
+
+def flavour_option() -> Any:
+    return typer.Option(Flavour.auto, "--flavour", help=FLAVOUR_HELP)
+
+
+def yes_option() -> Any:
+    return typer.Option(False, "--yes", "-y", help=YES_HELP)
+
+
+def json_option(what: str = "the result") -> Any:
+    return typer.Option(
+        False, "--json", help=f"Print {what} as one JSON document on stdout (format_version {JSON_FORMAT_VERSION})."
+    )
+
+
+def concurrency_option() -> Any:
+    return typer.Option(DEFAULT_CONCURRENCY, "--concurrency", "-c", min=1, max=32, metavar="N", help=CONCURRENCY_HELP)
+
+
+def max_rps_option() -> Any:
+    return typer.Option(DEFAULT_WRITES_PER_SECOND, "--max-rps", min=0.0, metavar="N", help=RPS_HELP)
+
+
+def out_option(help: str) -> Any:
+    return typer.Option(None, "--out", "-o", metavar="FILE", help=help, show_default=False)
+
+
+def plans_dir_option(default: Any, help: str) -> Any:
+    return typer.Option(default, "--plans-dir", metavar="DIR", help=help)
+
+
+def only_option() -> Any:
+    return typer.Option(None, "--only", metavar="NAME", help=ONLY_HELP, show_default=False)
+
+
+def parallel_option(default: int) -> Any:
+    # no short form: -p is the sandbox's --port and -j the codemod's --jobs (one meaning per letter)
+    return typer.Option(default, "--parallel", min=1, max=32, metavar="N", help=PARALLEL_HELP)
+
+
+# --------------------------------------------------------------------------------------------- site
 
 
 def resolve_site(site: str | None) -> str:
@@ -43,8 +214,65 @@ def resolve_site(site: str | None) -> str:
     return url
 
 
-def make_client(site: str | None, flavour: str = "auto", *, env_names: EnvNames = EnvNames(), **kw) -> JiraClient:
-    return JiraClient(resolve_site(site), Credentials.from_env(names=env_names), flavour=flavour, **kw)
+def make_client(site: str | None, flavour: Flavour | str = "auto", *, env_names: EnvNames = EnvNames(), **kw) -> JiraClient:
+    value = flavour.value if isinstance(flavour, Flavour) else flavour
+    return JiraClient(resolve_site(site), Credentials.from_env(names=env_names), flavour=value, **kw)
+
+
+def require_confirmation_possible(yes: bool, what: str) -> None:
+    if not yes and not sys.stdin.isatty():
+        raise MigrateError(
+            f"refusing to {what} without confirmation: stdin is not a terminal",
+            hint="pass --yes to confirm non-interactively (e.g. in CI)",
+        )
+
+
+# --------------------------------------------------------------------------------------------- output
+
+
+def print_json(doc: dict[str, Any]) -> None:
+    """The one JSON printer: `format_version` first, then the document, on stdout."""
+    typer.echo(json.dumps({"format_version": JSON_FORMAT_VERSION, **doc}, indent=2, ensure_ascii=False))
+
+
+def print_table(
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    styles: Sequence[str | None] | None = None,
+    style_col: int = -1,
+    numeric: Sequence[str] = (),
+    console: Console | None = None,
+) -> None:
+    """A rich table on a terminal; tab-separated plain lines when piped (for grep/awk and logs).
+
+    `styles[i]` colours column `style_col` of row i; cells are literal text (never markup)."""
+    console = console or out
+    if console.is_terminal:
+        table = Table(title=escape(title), title_justify="left")
+        for h in headers:
+            num = h in numeric
+            table.add_column(
+                h.replace(" ", "\n", 1) if num else h,
+                overflow="fold",
+                justify="right" if num else "left",
+                no_wrap=num,
+            )
+        for i, r in enumerate(rows):
+            cells: list[Any] = [Text(c) for c in r]
+            style = styles[i] if styles else None
+            if style:
+                cells[style_col] = Text(r[style_col], style=style)
+            table.add_row(*cells)
+        console.print(table)
+        return
+    # written past rich, which would expand the tabs into spaces
+    f = console.file
+    f.write(title + "\n" + "\t".join(headers) + "\n")
+    for r in rows:
+        f.write("\t".join(c.replace("\t", " ").replace("\n", " ") for c in r) + "\n")
+    f.flush()
 
 
 def setup_logging(verbose: int) -> None:
@@ -59,16 +287,17 @@ def setup_logging(verbose: int) -> None:
 
 
 def print_error(e: BaseException) -> None:
+    # Text, not markup: messages quote files and keys such as [[site]] or [defaults], which markup would eat.
     if isinstance(e, MigrateError):
-        err.print(f"[bold red]error:[/] {redact(e.message)}", markup=True, highlight=False)
+        err.print(Text.assemble(("error:", "bold red"), " ", redact(e.message)))
         if e.hint:
-            err.print(f"  [dim]hint:[/] {redact(e.hint)}", markup=True, highlight=False)
+            err.print(Text.assemble("  ", ("hint:", "dim"), " ", redact(e.hint)))
     else:
-        err.print(f"[bold red]internal error:[/] {type(e).__name__}: {redact(str(e))[:500]}", markup=True)
+        err.print(Text.assemble(("internal error:", "bold red"), f" {type(e).__name__}: {redact(str(e))[:500]}"))
         if os.environ.get("MIGRATE_DEBUG"):
-            err.print(redact("".join(traceback.format_exception(e))), markup=False)
+            err.print(Text(redact("".join(traceback.format_exception(e)))))
         else:
-            err.print("  set MIGRATE_DEBUG=1 for a (redacted) traceback", markup=False)
+            err.print(Text("  set MIGRATE_DEBUG=1 for a (redacted) traceback"))
 
 
 def handle_errors(fn: F) -> F:
@@ -81,8 +310,8 @@ def handle_errors(fn: F) -> F:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            err.print("interrupted", markup=False)
-            raise typer.Exit(130)
+            err.print(Text("interrupted"))
+            raise typer.Exit(EXIT_INTERRUPTED)
         except MigrateError as e:
             print_error(e)
             raise typer.Exit(e.exit_code)
@@ -93,11 +322,22 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# --------------------------------------------------------------------------------------------- progress
+
+
 @contextlib.contextmanager
-def progress_on_stderr(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
-    """A (stage, done, total) callback drawing a progress bar on stderr; silent when stderr is not a TTY."""
-    if not enabled or not err.is_terminal:
+def progress_on_stderr(
+    enabled: bool = True, *, retries: Callable[[], int] = lambda: 0, label: str = ""
+) -> Iterator[Callable[[str, int, int], None]]:
+    """A (stage, done, total) callback: a bar on a terminal; without one (CI, `2> log`), plain lines at
+    each 10% and at least every 5 seconds, with rate, retries and ETA."""
+    if not enabled:
         yield lambda stage, done, total: None
+        return
+    if not err.is_terminal:
+        lines = ProgressLines(lambda line: err.print(Text(line)), retries=retries, label=label)
+        with Heartbeat(lines.tick):
+            yield lines
         return
     with Progress(
         SpinnerColumn(),
@@ -108,11 +348,71 @@ def progress_on_stderr(enabled: bool = True) -> Iterator[Callable[[str, int, int
         console=err,
         transient=True,
     ) as prog:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = prog.add_task(stage, total=total or None)
+                tasks[stage] = prog.add_task(escape(label + stage), total=total or None)
             prog.update(tasks[stage], completed=done, total=total or None)
 
         yield update
+
+
+class LazyProgress:
+    """The progress display starts on the first update, not before: a confirmation prompt comes first
+    and must not be drawn over."""
+
+    def __init__(self, enabled: bool, **kw: Any):
+        self.enabled = enabled
+        self.kw = kw
+        self._stack = contextlib.ExitStack()
+        self._cb: Callable[[str, int, int], None] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        with self._lock:
+            if self._cb is None:
+                self._cb = self._stack.enter_context(progress_on_stderr(self.enabled, **self.kw))
+            cb = self._cb
+        cb(stage, done, total)
+
+    def __enter__(self) -> "LazyProgress":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stack.close()
+
+
+def run_interruptible(work: Callable[[], T], stop: threading.Event, *, until_started: threading.Event | None = None) -> tuple[T, bool]:
+    """Run `work` on a helper thread; Ctrl-C sets `stop` (the executors check it before each write) and
+    waits for `work` to return what it did. Returns (result, interrupted). A second Ctrl-C gives up waiting.
+
+    Before `until_started` is set (e.g. while a confirmation prompt waits), Ctrl-C ends the command at
+    once: nothing has been written yet."""
+    box: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def target() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as e:  # noqa: BLE001 - handed to the main thread as is
+            box["error"] = e
+        finally:
+            finished.set()
+
+    t = threading.Thread(target=target, name="migrate-run", daemon=True)
+    t.start()
+    interrupted = False
+    # An Event, not Thread.join: a join interrupted by Ctrl-C can leave the thread looking finished early.
+    while not finished.is_set():
+        try:
+            finished.wait(0.5)
+        except KeyboardInterrupt:
+            if interrupted or (until_started is not None and not until_started.is_set()):
+                raise
+            interrupted = True
+            stop.set()
+            err.print(Text("interrupted: finishing the writes in flight (Ctrl-C again to quit at once)", style="yellow"))
+    if "error" in box:
+        raise box["error"]
+    return box["result"], interrupted

@@ -1,36 +1,39 @@
+"""`migrate doctor`: can this tool migrate this site, with these credentials, today?"""
+
 from __future__ import annotations
 
-import json
+from typing import Optional
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
-from migrate.cli.common import err, flavour_option, handle_errors, make_client, out, site_option
+from migrate.cli.common import Flavour, err, flavour_option, handle_errors, json_option, make_client, print_json, print_table, site_option
 from migrate.doctor import run_doctor
 from migrate.errors import EXIT_ERROR, EXIT_OK
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    @handle_errors
-    def doctor(
-        site: str = site_option(),
-        flavour: str = flavour_option(),
-        as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON on stdout."),
-    ) -> None:
-        """Preflight a site: server, who you are, Administer Jira, and whether it knows VIEW_PROJECTS / VIEW_ISSUES.
+@handle_errors
+def doctor(
+    site: Optional[str] = site_option(),
+    flavour: Flavour = flavour_option(),
+    as_json: bool = json_option("the checks"),
+) -> None:
+    """Preflight a site: server, who you are, Administer Jira, and whether it knows VIEW_PROJECTS / VIEW_ISSUES.
 
-        Exit 0 when apply can run, 1 when a check fails."""
-        with make_client(site, flavour) as client:
-            report = run_doctor(client)
-        if as_json:
-            out.print_json(json.dumps(report.to_json()))
-        else:
-            table = Table(title=f"migrate doctor: {report.url}", show_header=False)
-            for c in report.checks:
-                mark = "[green]ok[/]" if c.ok else ("[red]FAIL[/]" if c.blocking else "[yellow]warn[/]")
-                table.add_row(mark, c.name, c.detail)
-            out.print(table)
-            if not report.ready:
-                err.print("not ready: fix the failed checks above before `migrate apply`", markup=False)
-        raise typer.Exit(EXIT_OK if report.ready else EXIT_ERROR)
+    Exit 0 when apply can run, 1 when a check fails."""
+    with make_client(site, flavour) as client:
+        report = run_doctor(client)
+    code = EXIT_OK if report.ready else EXIT_ERROR
+    if as_json:
+        print_json({**report.to_json(), "exit_code": code})
+        raise typer.Exit(code)
+    rows = [["ok" if c.ok else ("FAIL" if c.blocking else "warn"), c.name, c.detail] for c in report.checks]
+    styles = ["green" if c.ok else ("red" if c.blocking else "yellow") for c in report.checks]
+    print_table(f"migrate doctor: {report.url}", ["check", "what", "detail"], rows, styles=styles, style_col=0)
+    if not report.ready:
+        err.print(Text("not ready: fix the failed checks above before `migrate apply`"))
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)

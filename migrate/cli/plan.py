@@ -4,31 +4,37 @@ saved plan offline) and `migrate rules` (what a rule gives each kind of holder).
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import datetime, timezone
-from enum import Enum
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import List, Optional
 
 import typer
 from rich.text import Text
 
 from migrate import __version__
-from migrate.cli.common import err, flavour_option, handle_errors, make_client, out, progress_on_stderr, site_option
+from migrate.cli.common import (
+    Flavour,
+    Mode,
+    err,
+    flavour_option,
+    handle_errors,
+    json_option,
+    make_client,
+    out,
+    out_option,
+    print_json,
+    progress_on_stderr,
+    site_option,
+)
 from migrate.diff import ADD, HOLDER, KEEP, NOTE, REMOVE, SCHEME, SUMMARY, TITLE, WARN, PlanDiff, diff_lines, diff_plan, diff_to_json, render_text
 from migrate.errors import EXIT_CHANGES, EXIT_OK, ConfigError, MigrateError
 from migrate.fetch import fetch_site
 from migrate.plan import Plan, make_plan, select_schemes
 from migrate.planfile import DEFAULT_DIR, load_plan, plan_id, save_plan
-from migrate.rules import BUILTIN_RULES, resolve_rule
+from migrate.progress import retried
+from migrate.rules import BUILTIN_RULES, check_rule_against_site, check_rule_offline, resolve_rule
 from migrate.scan import ScanResult, load_scan, save_scan, scan_path_for, scan_site
 from migrate.scan.text import short_lines
-
-
-class Mode(str, Enum):
-    add = "add"
-    finish = "finish"
-
 
 RULE_HELP = f"Built-in rule name ({', '.join(BUILTIN_RULES)}) or a .toml/.json rule file. Default: browse-split."
 
@@ -58,22 +64,19 @@ def print_diff(d: PlanDiff) -> None:
     out.print(text, end="")
 
 
-def print_json(doc: dict[str, Any]) -> None:
-    typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-
-
 def _warn_if_blocked(d: PlanDiff) -> None:
     if not d.applicable:
         err.print(Text(f"warning: {d.apply_blocked_reason}", style="bold yellow"))
 
 
-def _emit(plan: Plan, path: Path, pid: str, as_json: bool, scan: ScanResult | None = None) -> PlanDiff:
+def _emit(plan: Plan, path: Path, pid: str, as_json: bool, code: int, scan: ScanResult | None = None) -> PlanDiff:
     d = diff_plan(plan)
     if as_json:
         doc = diff_to_json(d)
         doc["plan_file"] = str(path)
         doc["plan_id"] = pid
         doc["scan"] = scan.to_json() if scan is not None else None
+        doc["exit_code"] = code
         print_json(doc)
     else:
         print_diff(d)
@@ -101,128 +104,146 @@ def _save(plan: Plan, out_file: Path | None) -> Path:
         where = out_file or DEFAULT_DIR
         raise ConfigError(
             f"cannot write the plan to {where}: {e.strerror or e}",
-            hint="pass --out with a writable path; nothing was changed on the site",
+            hint="pass -o/--out with a writable path; nothing was changed on the site",
         ) from None
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("plan")
-    @handle_errors
-    def plan_cmd(
-        site: Optional[str] = site_option(),
-        flavour: str = flavour_option(),
-        mode: Mode = typer.Option(
-            Mode.add,
-            "--mode",
-            help="add: grant the targets next to the source (safe first step). "
-            "finish: also remove the source where the holder ends with every target.",
-        ),
-        rule: Optional[str] = typer.Option(None, "--rule", help=RULE_HELP, show_default=False),
-        out_file: Optional[Path] = typer.Option(
-            None, "--out", "-o", help=f"Where to save the plan (default: a new file in {DEFAULT_DIR}/).", show_default=False
-        ),
-        no_projects: bool = typer.Option(
-            False, "--no-projects", help="Skip the project -> scheme map (one request per project): faster, no project counts."
-        ),
-        detailed_exitcode: bool = typer.Option(
-            False, "--detailed-exitcode", help=f"Exit {EXIT_CHANGES} when changes are pending, 0 when there is nothing to do."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="Print the diff and the plan file path as JSON on stdout."),
-        schemes: Optional[List[str]] = typer.Option(
-            None, "--scheme", help="Only plan this scheme (id or name). Repeat for more.", show_default=False
-        ),
-        no_scan: bool = typer.Option(
-            False, "--no-scan", help="Skip the site-wide scan (workflows, filters...: a few paginated requests)."
-        ),
-    ) -> None:
-        """Dry run: read the site, plan the migration, print the diff and save the plan for `migrate apply`.
+@handle_errors
+def plan_cmd(
+    site: Optional[str] = site_option(),
+    flavour: Flavour = flavour_option(),
+    mode: Mode = typer.Option(
+        Mode("add"),
+        "--mode",
+        help="add: grant the targets next to the source (safe first step). "
+        "finish: remove the source where the holder already holds every target (run after add is applied).",
+    ),
+    rule: Optional[str] = typer.Option(None, "--rule", metavar="RULE", help=RULE_HELP, show_default=False),
+    out_file: Optional[Path] = out_option(f"Where to save the plan: a file, or a folder for a new file in it (default: {DEFAULT_DIR}/)."),
+    no_projects: bool = typer.Option(
+        False, "--no-projects", help="Skip the project -> scheme map (one request per project): faster, no project counts."
+    ),
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help=f"Exit {EXIT_CHANGES} when changes are pending, 0 when there is nothing to do."
+    ),
+    as_json: bool = json_option("the diff and the plan file path"),
+    schemes: Optional[List[str]] = typer.Option(
+        None, "--scheme", metavar="ID|NAME", help="Only plan this scheme (id or name). Repeat for more.", show_default=False
+    ),
+    no_scan: bool = typer.Option(
+        False, "--no-scan", help="Skip the site-wide scan (workflows, filters...: a few paginated requests)."
+    ),
+) -> None:
+    """Dry run: read the site, plan the migration, print the diff and save the plan for `migrate apply`.
 
-        Changes nothing on the site. Exit 0; with --detailed-exitcode, 3 when changes are pending."""
-        chosen_rule = resolve_rule(rule)  # a bad rule file fails before any request
-        with make_client(site, flavour) as client:
-            with progress_on_stderr() as progress:
-                data = fetch_site(client, with_projects=not no_projects, progress=progress)
-            requests_made = client.request_count
-            scan = None if no_scan else scan_for_plan(client, data)
-        n_projects = sum(len(v) for v in data.projects_by_scheme.values())
+    Changes nothing on the site. Exit 0; with --detailed-exitcode, 3 when changes are pending."""
+    chosen_rule = resolve_rule(rule)  # a bad rule file fails before any request
+    with make_client(site, flavour) as client:
+        with progress_on_stderr(retries=lambda: retried(client.stats)) as progress:
+            data = fetch_site(client, with_projects=not no_projects, progress=progress)
+        requests_made = client.request_count
+        scan = None if no_scan else scan_for_plan(client, data)
+    check_rule_against_site(chosen_rule, data.site.permissions)  # a mistyped key is refused, not "not enabled yet"
+    n_projects = sum(len(v) for v in data.projects_by_scheme.values())
+    err.print(
+        Text(
+            f"read {len(data.schemes)} permission schemes"
+            + (f" and {n_projects} projects" if data.projects_fetched else "")
+            + f" from {data.site.url} in {requests_made} requests"
+        )
+    )
+    picked = select_schemes(data.schemes, schemes) if schemes else list(data.schemes)
+    plan = make_plan(
+        picked,
+        chosen_rule,
+        data.site,
+        mode=mode.value,
+        projects_by_scheme=data.projects_by_scheme if data.projects_fetched else None,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        tool_version=__version__,
+    )
+    if schemes:
+        note = f"limited by --scheme to {len(picked)} of {len(data.schemes)} schemes"
+        plan = dataclasses.replace(plan, notes=plan.notes + (note,))
+    path = _save(plan, out_file)
+    pid = plan_id(plan)
+    code = EXIT_CHANGES if detailed_exitcode and not plan.empty else EXIT_OK
+    d = _emit(plan, path, pid, as_json, code, scan)
+    err.print(Text(f"plan saved to {path} (mode 0600, plan id {pid})"))
+    if scan is not None:
+        save_scan(scan, scan_path_for(path))
+        err.print(Text(f"site scan saved to {scan_path_for(path)} ({scan.requests} requests)"))
+    if plan.mode == "finish" and d.totals["grants_removed"]:
         err.print(
             Text(
-                f"read {len(data.schemes)} permission schemes"
-                + (f" and {n_projects} projects" if data.projects_fetched else "")
-                + f" from {data.site.url} in {requests_made} requests"
+                f"this finish plan REMOVES {d.totals['grants_removed']} {chosen_rule.source} grant(s); "
+                "apply removes a grant only after re-reading that its holder holds every target",
+                style="bold yellow",
             )
         )
-        picked = select_schemes(data.schemes, schemes) if schemes else list(data.schemes)
-        plan = make_plan(
-            picked,
-            chosen_rule,
-            data.site,
-            mode=mode.value,
-            projects_by_scheme=data.projects_by_scheme if data.projects_fetched else None,
-            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            tool_version=__version__,
-        )
-        if schemes:
-            note = f"limited by --scheme to {len(picked)} of {len(data.schemes)} schemes"
-            plan = dataclasses.replace(plan, notes=plan.notes + (note,))
-        path = _save(plan, out_file)
-        pid = plan_id(plan)
-        d = _emit(plan, path, pid, as_json, scan)
-        err.print(Text(f"plan saved to {path} (mode 0600, plan id {pid})"))
-        if scan is not None:
-            save_scan(scan, scan_path_for(path))
-            err.print(Text(f"site scan saved to {scan_path_for(path)} ({scan.requests} requests)"))
-        if plan.mode == "finish" and d.totals["grants_added"]:
-            err.print(
-                Text(
-                    f"note: this finish plan also adds {d.totals['grants_added']} grants, so the add step has not "
-                    "been applied to every scheme; the safe order is `--mode add`, apply, verify, then finish",
-                    style="yellow",
-                )
+    if plan.mode == "finish" and d.totals["grants_added"]:
+        err.print(
+            Text(
+                f"note: this finish plan also adds {d.totals['grants_added']} grants, so the add step has not "
+                "been applied to every scheme; the safe order is `--mode add`, apply, verify, then finish",
+                style="yellow",
             )
-        _warn_if_blocked(d)
-        if not plan.empty and plan.applicable:
-            err.print(Text(f"review it, then run: migrate apply {path}", style="dim"))
-        raise typer.Exit(EXIT_CHANGES if detailed_exitcode and not plan.empty else EXIT_OK)
+        )
+    _warn_if_blocked(d)
+    if not plan.empty and plan.applicable:
+        err.print(Text(f"review it, then run: migrate apply {path}", style="dim"))
+    raise typer.Exit(code)
 
-    @app.command("show")
-    @handle_errors
-    def show_cmd(
-        plan_file: Path = typer.Argument(..., help="A plan file written by `migrate plan`.", show_default=False),
-        as_json: bool = typer.Option(False, "--json", help="Print the diff as JSON on stdout."),
-    ) -> None:
-        """Show a saved plan again, offline: checks the file (version, checksum, content), then prints its diff
-        (and the site-wide scan saved beside it, if any)."""
-        plan = load_plan(plan_file)
-        pid = plan_id({"checksum": plan.meta["checksum"]})  # the id of the file as written, without re-hashing it
-        beside = scan_path_for(plan_file)
-        scan = load_scan(beside) if beside.exists() else None
-        d = _emit(plan, plan_file, pid, as_json, scan)
-        err.print(Text(f"plan {pid} for {plan.site.get('url')}: checksum ok"))
-        _warn_if_blocked(d)
-        raise typer.Exit(EXIT_OK)
 
-    @app.command("rules")
-    @handle_errors
-    def rules_cmd(
-        rule: Optional[str] = typer.Option(None, "--rule", help=RULE_HELP, show_default=False),
-        as_json: bool = typer.Option(False, "--json", help="Print the rule and its holder policy as JSON."),
-    ) -> None:
-        """Explain a rule: source, targets, and what each kind of permission holder gets."""
-        r = resolve_rule(rule)
-        rows = r.holder_policy()
-        if as_json:
-            print_json({**r.to_json(), "holder_policy": rows})
-            raise typer.Exit(EXIT_OK)
-        out.print(Text(f"rule {r.name}: {r.source} -> {' + '.join(r.targets)}", style="bold"))
-        if r.description:
-            out.print(Text(r.description))
-        out.print(Text("holder policy:", style="bold"))
-        names = [row["holder"] + (" (issue-scoped)" if row["issue_scoped"] else "") for row in rows]
-        width = max(map(len, names))
-        for name, row in zip(names, rows):
-            line = Text(f"  {name:<{width}}  ")
-            line.append(" + ".join(row["targets"]), style="green")
-            line.append(f"   {row['why']}", style="dim")
-            out.print(line)
+@handle_errors
+def show_cmd(
+    plan_file: Path = typer.Argument(..., metavar="PLAN", help="A plan file written by `migrate plan`.", show_default=False),
+    as_json: bool = json_option("the diff"),
+) -> None:
+    """Show a saved plan again, offline: checks the file (version, checksum, content), then prints its diff
+    (and the site-wide scan saved beside it, if any)."""
+    plan = load_plan(plan_file)
+    pid = plan_id({"checksum": plan.meta["checksum"]})  # the id of the file as written, without re-hashing it
+    beside = scan_path_for(plan_file)
+    scan = load_scan(beside) if beside.exists() else None
+    d = _emit(plan, plan_file, pid, as_json, EXIT_OK, scan)
+    err.print(Text(f"plan {pid} for {plan.site.get('url')}: checksum ok"))
+    _warn_if_blocked(d)
+    raise typer.Exit(EXIT_OK)
+
+
+@handle_errors
+def rules_cmd(
+    rule: Optional[str] = typer.Option(None, "--rule", metavar="RULE", help=RULE_HELP, show_default=False),
+    as_json: bool = json_option("the rule and its holder policy"),
+) -> None:
+    """Explain a rule: source, targets, and what each kind of permission holder gets.
+
+    A key that looks like a typo of a Jira permission key is an error (exit 1); a key Jira does not
+    document (an app's own permission) is a warning."""
+    r = resolve_rule(rule)
+    warnings = check_rule_offline(r)
+    rows = r.holder_policy()
+    if as_json:
+        print_json({**r.to_json(), "holder_policy": rows, "warnings": warnings, "exit_code": EXIT_OK})
         raise typer.Exit(EXIT_OK)
+    out.print(Text(f"rule {r.name}: {r.source} -> {' + '.join(r.targets)}", style="bold"))
+    if r.description:
+        out.print(Text(r.description))
+    out.print(Text("holder policy:", style="bold"))
+    names = [row["holder"] + (" (issue-scoped)" if row["issue_scoped"] else "") for row in rows]
+    width = max(map(len, names))
+    for name, row in zip(names, rows):
+        line = Text(f"  {name:<{width}}  ")
+        line.append(" + ".join(row["targets"]), style="green")
+        line.append(f"   {row['why']}", style="dim")
+        out.print(line)
+    for w in warnings:
+        err.print(Text(f"warning: {w}", style="yellow"))
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan_cmd)
+    app.command("show")(show_cmd)
+    app.command("rules")(rules_cmd)

@@ -1,18 +1,33 @@
-"""`migrate sites check|plan|apply|verify SITES.toml`: many sites at once, one summary table."""
+"""`migrate sites check|plan|apply|verify|rollback SITES.toml`: many sites at once, one summary table."""
 
 from __future__ import annotations
 
-import json
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Callable, List, Optional
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
-from migrate.cli.common import err, handle_errors, out
-from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, MigrateError
+import migrate.sites as sites_mod
+from migrate.cli.common import (
+    Mode,
+    err,
+    handle_errors,
+    json_option,
+    new_app,
+    only_option,
+    parallel_option,
+    plans_dir_option,
+    print_json,
+    print_table,
+    progress_on_stderr,
+    renamed,
+    yes_option,
+)
+from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, MigrateError
+from migrate.jira.client import JiraClient
+from migrate.progress import retried
 from migrate.redact import redact
 from migrate.rules import resolve_rule
 from migrate.sites import (
@@ -26,59 +41,49 @@ from migrate.sites import (
     load_sites,
     plan_sites,
     prepare_sites,
+    rollback_sites,
     verify_sites,
 )
 
-sites_app = typer.Typer(
-    name="sites",
-    help=(
-        "Many Jira sites from one TOML file: check the file, plan every site, apply the saved plans, verify. "
-        "Sites run concurrently; a failing site never stops the others. "
-        "Exit code: error (1) beats partial (4) beats changes pending (3) beats clean (0)."
-    ),
-    no_args_is_help=True,
+HELP = (
+    "Many Jira sites from one TOML file: check the file, plan every site, apply the saved plans, verify, "
+    "roll back. Sites run concurrently; a failing site never stops the others. "
+    "Exit code: 1 when no site got done, 4 when some did and others failed, were refused or are partial, "
+    "3 when changes are pending, 0 when clean."
 )
-
-class Mode(str, Enum):
-    add = "add"
-    finish = "finish"
-
 
 EXIT_WORDS = {EXIT_OK: "clean", EXIT_CHANGES: "changes pending", EXIT_PARTIAL: "partial", EXIT_ERROR: "error"}
 STATUS_STYLE = {
     "clean": "green",
     "applied": "green",
     "verified": "green",
+    "rolled-back": "green",
     "changes": "cyan",
     "blocked": "yellow",
     "partial": "yellow",
-    "mismatch": "yellow",
+    "drifted": "yellow",
     "pending": "yellow",
+    "skipped": "yellow",
     "error": "bold red",
 }
+NUMERIC = ("Schemes changed", "Grants added", "Grants removed")
+
+# Old spellings, accepted for one release (README, "Conventions").
+PLAN_ALIASES = {"--out-dir": "--plans-dir", "-o": "--plans-dir", "--site": "--only", "-p": "--parallel"}
+RUN_ALIASES = {"--plans": "--plans-dir", "--site": "--only", "-p": "--parallel"}
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(sites_app, name="sites")
+def _sites_arg() -> Any:
+    return typer.Argument(
+        ..., metavar="SITES_FILE", help="The sites file (TOML). It names env vars; it never holds secrets.", show_default=False
+    )
 
 
-def _sites_arg() -> typer.models.ArgumentInfo:
-    return typer.Argument(..., help="The sites file (TOML). It names env vars; it never holds secrets.", show_default=False)
+def _plans_dir(help: str = "The folder `migrate sites plan` saved the plans in (--plans-dir there).") -> Any:
+    return plans_dir_option(DEFAULT_PLANS_DIR, help)
 
 
-def _parallel_opt() -> typer.models.OptionInfo:
-    return typer.Option(DEFAULT_PARALLEL, "--parallel", "-p", min=1, max=32, help="How many sites run at once.")
-
-
-def _only_opt() -> typer.models.OptionInfo:
-    return typer.Option(None, "--site", help="Only this site (by name); repeat for several.", show_default=False)
-
-
-def _json_opt() -> typer.models.OptionInfo:
-    return typer.Option(False, "--json", help="Print the summary as JSON on stdout.")
-
-
-def _progress():
+def _events() -> Callable[[str, str, str], None]:
     """Per-site start/finish lines on stderr, so a long run shows life without cluttering stdout."""
 
     def emit(site: str, stage: str, detail: str) -> None:
@@ -88,9 +93,24 @@ def _progress():
             line = f"  {site}: error: {redact(detail)}"
         else:
             line = f"  {site}: {stage}"
-        err.print(line, markup=False, highlight=False)
+        err.print(Text(line))
 
     return emit
+
+
+class _Clients:
+    """Wraps the sites' client factory to count retried answers across every site for the progress line."""
+
+    def __init__(self) -> None:
+        self.clients: list[JiraClient] = []
+
+    def __call__(self, spec: Any, credentials: Any) -> JiraClient:
+        client = sites_mod.make_site_client(spec, credentials)  # looked up now: tests may replace its policy
+        self.clients.append(client)
+        return client
+
+    def retried(self) -> int:
+        return sum(retried(c.stats) for c in list(self.clients))
 
 
 def _outcome_text(o: SiteOutcome) -> str:
@@ -112,41 +132,11 @@ def _outcome_head(o: SiteOutcome) -> str:
     return f"{o.status}: {o.message}" if o.message and o.message != o.status else o.status
 
 
-def _table(title: str, headers: list[str], rows: list[list[str]], styles: list[str] | None = None, *, console=None) -> None:
-    """A rich table on a terminal; tab-separated plain lines when piped (for grep/awk and logs)."""
-    console = console or out
-    if console.is_terminal:
-        table = Table(title=title, title_justify="left")
-        for h in headers:
-            numeric = h.startswith(("Schemes", "Grants"))
-            table.add_column(
-                h.replace(" ", "\n", 1) if numeric else h,
-                overflow="fold",
-                justify="right" if numeric else "left",
-                no_wrap=h == "Site" or numeric,
-                min_width=24 if h in ("Outcome", "Status") else None,
-            )
-        for i, r in enumerate(rows):
-            cells = [_escape(c) for c in r]
-            style = styles[i] if styles else ""
-            if style:
-                cells[-1] = f"[{style}]{cells[-1]}[/]"
-            table.add_row(*cells)
-        console.print(table)
-    else:
-        # written past rich, which would expand the tabs into spaces
-        f = console.file
-        f.write(title + "\n" + "\t".join(headers) + "\n")
-        for r in rows:
-            f.write("\t".join(c.replace("\t", " ").replace("\n", " ") for c in r) + "\n")
-        f.flush()
-
-
-def _render(result: BulkResult, as_json: bool, exit_code: int) -> None:
+def _render(result: BulkResult, as_json: bool, exit_code: int, sites_file: Path) -> None:
+    if result.interrupted:
+        exit_code = EXIT_INTERRUPTED
     if as_json:
-        doc = result.to_json()
-        doc["exit_code"] = exit_code
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        print_json({**result.to_json(), "exit_code": exit_code})
         return
     rows, styles = [], []
     for o in result.outcomes:
@@ -161,47 +151,56 @@ def _render(result: BulkResult, as_json: bool, exit_code: int) -> None:
          str(t["grants_removed"]), word]
     )
     styles.append("bold")
-    _table(
+    print_table(
         f"migrate sites {result.action}",
         ["Site", "URL", "Schemes changed", "Grants added", "Grants removed", "Outcome"],
         rows,
-        styles,
+        styles=styles,
+        numeric=NUMERIC,
     )
     for o in result.outcomes:
-        if o.status == "error" and o.hint:
-            err.print(f"{o.site}: hint: {redact(o.hint)}", markup=False, highlight=False)
+        if o.hint:
+            err.print(Text(f"{o.site}: hint: {redact(o.hint)}"))
     if result.manifest:
         saved = sum(1 for o in result.outcomes if o.plan_path and o.status != "error")
         err.print(
-            f"{saved} plan(s) saved in {result.manifest.parent}/ (one <site>.json each, listed in {result.manifest.name}); "
-            f"review with `migrate report {result.manifest.parent}`",
-            markup=False,
-            highlight=False,
+            Text(
+                f"{saved} plan(s) saved in {result.manifest.parent}/ (one <site>.json each, listed in {result.manifest.name}); "
+                f"review with `migrate report {result.manifest.parent}`"
+            )
+        )
+    states = ", ".join(f"{n} {st}" for st, n in t["states"].items() if n)
+    if result.interrupted:
+        done = result.sites_in("done")
+        err.print(
+            Text(
+                f"interrupted ({states}): every write so far is journaled. Re-run `migrate sites {result.action} "
+                f"{sites_file} --yes` to finish (sites already done do nothing)"
+                + (f", or `migrate sites rollback {sites_file} --yes` to undo." if result.action == "apply" else ".")
+                + (f" Done: {', '.join(done)}." if done else "")
+            )
         )
     why = word if exit_code == result.exit_code else f"{word}; --detailed-exitcode exits {result.exit_code}"
-    err.print(f"exit {exit_code} ({why})", markup=False, highlight=False)
+    if result.interrupted:
+        why = "interrupted"
+    err.print(Text(f"exit {exit_code} ({why}; sites: {states})"))
 
 
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
-
-@sites_app.command("check")
 @handle_errors
 def check_cmd(
     sites_file: Path = _sites_arg(),
-    as_json: bool = _json_opt(),
+    only: Optional[List[str]] = only_option(),
+    as_json: bool = json_option("the checks"),
 ) -> None:
     """Validate the sites file and that each site's env vars are set. No network.
 
     Exit 0 when every site is ready, 1 otherwise (a malformed file lists every problem with its line)."""
-    cfg = load_sites(sites_file)
+    cfg = load_sites(sites_file).select(only or [])
     checks = check_sites(cfg)
     ok = all(c.ok for c in checks)
+    code = EXIT_OK if ok else EXIT_ERROR
     if as_json:
-        typer.echo(json.dumps({"file": str(sites_file), "ok": ok, "sites": [c.to_json() for c in checks]}, indent=2))
+        print_json({"file": str(sites_file), "ok": ok, "exit_code": code, "sites": [c.to_json() for c in checks]})
     else:
         rows, styles = [], []
         for c in checks:
@@ -209,42 +208,47 @@ def check_cmd(
             status = "ok" if c.ok else "; ".join(p.split(": ", 1)[-1] for p in c.problems)
             rows.append([c.name, str(c.line or ""), c.url, c.flavour, c.mode, env, status])
             styles.append("green" if c.ok else "red")
-        _table(f"{sites_file}: {len(checks)} site(s)", ["Site", "Line", "URL", "Flavour", "Mode", "Env vars", "Status"], rows, styles)
+        print_table(f"{sites_file}: {len(checks)} site(s)", ["Site", "Line", "URL", "Flavour", "Mode", "Env vars", "Status"],
+                    rows, styles=styles)
         if not ok:
-            err.print("some sites cannot run: export the missing variables", markup=False)
-    raise typer.Exit(EXIT_OK if ok else EXIT_ERROR)
+            err.print(Text("some sites cannot run: export the missing variables"))
+    raise typer.Exit(code)
 
 
-@sites_app.command("plan")
 @handle_errors
 def plan_cmd(
     sites_file: Path = _sites_arg(),
-    out_dir: Path = typer.Option(DEFAULT_PLANS_DIR, "--out-dir", "-o", help="Where to save one plan per site and the manifest."),
+    plans_dir: Path = _plans_dir("Where to save one plan per site and the manifest."),
     mode: Optional[Mode] = typer.Option(
         None, "--mode", help="add or finish, for every site (default: each site's mode, else [defaults], else add).", show_default=False
     ),
     rule: Optional[str] = typer.Option(
-        None, "--rule", help="A built-in rule name or a rule file (default: [defaults] rule, else browse-split).", show_default=False
+        None, "--rule", metavar="RULE", help="A built-in rule name or a rule file (default: [defaults] rule, else browse-split).",
+        show_default=False,
     ),
-    parallel: int = _parallel_opt(),
-    only: Optional[List[str]] = _only_opt(),
-    as_json: bool = _json_opt(),
+    parallel: int = parallel_option(DEFAULT_PARALLEL),
+    only: Optional[List[str]] = only_option(),
+    as_json: bool = json_option("the summary"),
     detailed_exitcode: bool = typer.Option(
         False, "--detailed-exitcode", help="Exit 3 when some site has changes pending (else 0 unless a site failed)."
     ),
     no_scan: bool = typer.Option(False, "--no-scan", help="Skip each site's site-wide scan (workflows, filters...)."),
 ) -> None:
-    """Fetch and plan every site concurrently; save <out-dir>/<site>.json per site and a manifest.
+    """Fetch and plan every site concurrently; save <plans-dir>/<site>.json per site and a manifest.
 
-    Nothing is written to any site. Review the plans (`migrate report <out-dir>`), then `migrate sites apply`."""
+    Nothing is written to any site. Review the plans (`migrate report <plans-dir>`), then `migrate sites apply`."""
     cfg = load_sites(sites_file).select(only or [])
     the_rule = resolve_rule(rule) if rule else None
-    result = plan_sites(cfg, plans_dir=out_dir, rule=the_rule, mode=mode.value if mode else None, parallel=parallel,
-                        on_event=_progress(), scan=not no_scan)
+    clients = _Clients()
+    with progress_on_stderr(retries=clients.retried) as progress:
+        result = plan_sites(
+            cfg, plans_dir=plans_dir, rule=the_rule, mode=mode.value if mode else None, parallel=parallel,
+            on_event=_events(), client_factory=clients, progress=progress, scan=not no_scan,
+        )
     code = result.exit_code
     if code == EXIT_CHANGES and not detailed_exitcode:
         code = EXIT_OK
-    _render(result, as_json, code)
+    _render(result, as_json, code, sites_file)
     raise typer.Exit(code)
 
 
@@ -260,74 +264,136 @@ def _preview(prepared: list[PreparedSite]) -> None:
                 status = "site lacks " + ", ".join(p.plan.missing_keys) + ": apply will refuse"
             rows.append([p.spec.name, p.spec.url, str(p.plan_path), p.plan.mode,
                          str(t["schemes_changed"]), str(t["grants_added"]), str(t["grants_removed"]), status])
-            styles.append("" if status == "ready" else "yellow")
+            styles.append(None if status == "ready" else "yellow")
         else:
             rows.append([p.spec.name, p.spec.url, "-", "-", "-", "-", "-", redact(p.problem.message if p.problem else "no plan")])
             styles.append("red")
-    _table("about to apply", ["Site", "URL", "Plan", "Mode", "Schemes", "Grants added", "Grants removed", "Status"],
-           rows, styles, console=err)
+    print_table("about to apply", ["Site", "URL", "Plan", "Mode", "Schemes", "Grants added", "Grants removed", "Status"],
+                rows, styles=styles, console=err)
 
 
-@sites_app.command("apply")
+def _require_tty(yes: bool, what: str, todo: list[PreparedSite]) -> None:
+    if todo and not yes and not sys.stdin.isatty():
+        raise MigrateError(
+            f"refusing to {what} without confirmation: stdin is not a terminal",
+            hint="pass --yes to confirm non-interactively (e.g. in CI)",
+        )
+
+
+def _confirm(question: str) -> None:
+    try:
+        go = typer.confirm(question, default=False, err=True)
+    except typer.Abort:
+        go = False
+    if not go:
+        err.print(Text("cancelled; nothing was changed (pass --yes to skip this question in scripts)"))
+        raise typer.Exit(EXIT_ERROR)
+
+
 @handle_errors
 def apply_cmd(
     sites_file: Path = _sites_arg(),
-    plans: Path = typer.Option(DEFAULT_PLANS_DIR, "--plans", help="The --out-dir of `migrate sites plan`."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    parallel: int = _parallel_opt(),
-    only: Optional[List[str]] = _only_opt(),
-    as_json: bool = _json_opt(),
+    plans_dir: Path = _plans_dir(),
+    yes: bool = yes_option(),
+    parallel: int = parallel_option(DEFAULT_PARALLEL),
+    only: Optional[List[str]] = only_option(),
+    as_json: bool = json_option("the summary"),
 ) -> None:
     """Apply the plans `migrate sites plan` saved, one per site, concurrently.
 
     Each site's plan must be the one the manifest lists and must name that site; the executor then refuses
-    any scheme changed since it was planned. Exit: 1 if any site failed, else 4 if any was partial, else 0."""
+    any scheme changed since it was planned. Ctrl-C stops every site before its next write and prints the
+    summary so far. Exit: 0 all done, 4 some sites done and others partial, failed or refused, 1 none done,
+    130 interrupted."""
     cfg = load_sites(sites_file).select(only or [])
-    prepared = prepare_sites(cfg, plans)
+    prepared = prepare_sites(cfg, plans_dir, action="apply")
     todo = [p for p in prepared if p.ok and p.plan is not None and not p.plan.empty]
-    if todo and not yes and not sys.stdin.isatty():
-        raise MigrateError(
-            "refusing to apply without confirmation: stdin is not a terminal",
-            hint="pass --yes to confirm non-interactively (e.g. in CI)",
-        )
+    _require_tty(yes, "apply", todo)
     if todo and not yes:
         _preview(prepared)
         ready = [p for p in todo if p.plan and not p.plan.missing_keys]
         adds = sum(p.plan.totals["grants_added"] for p in ready if p.plan)
         removes = sum(p.plan.totals["grants_removed"] for p in ready if p.plan)
         others = len(prepared) - len(ready)
-        try:
-            go = typer.confirm(
-                f"Apply {len(ready)} plan(s) to {len(ready)} site(s): +{adds} / -{removes} grants"
-                + (f" ({others} other site(s) will fail or have nothing to do, as shown)" if others else "")
-                + "?",
-                default=False,
-                err=True,
+        if removes:
+            sources = sorted({p.plan.rule.source for p in ready if p.plan and p.plan.totals["grants_removed"]})
+            err.print(
+                Text(
+                    f"These plans REMOVE {removes} {', '.join(sources)} grant(s). Each is removed only after a fresh read "
+                    "shows its holder holds every target; `migrate sites rollback` re-creates them.",
+                    style="bold yellow",
+                )
             )
-        except typer.Abort:
-            go = False
-        if not go:
-            err.print("cancelled; nothing was changed (pass --yes to skip this question in scripts)", markup=False)
-            raise typer.Exit(EXIT_ERROR)
-    result = apply_sites(prepared, parallel=parallel, on_event=_progress(), plans_dir=plans)
-    _render(result, as_json, result.exit_code)
-    raise typer.Exit(result.exit_code)
+        _confirm(
+            f"Apply {len(ready)} plan(s) to {len(ready)} site(s): +{adds} / -{removes} grants"
+            + (f" ({others} other site(s) will fail or have nothing to do, as shown)" if others else "")
+            + "?"
+        )
+    clients = _Clients()
+    with progress_on_stderr(retries=clients.retried) as progress:
+        result = apply_sites(
+            prepared, parallel=parallel, on_event=_events(), plans_dir=plans_dir, client_factory=clients, progress=progress
+        )
+    _render(result, as_json, result.exit_code, sites_file)
+    raise typer.Exit(EXIT_INTERRUPTED if result.interrupted else result.exit_code)
 
 
-@sites_app.command("verify")
 @handle_errors
 def verify_cmd(
     sites_file: Path = _sites_arg(),
-    plans: Path = typer.Option(DEFAULT_PLANS_DIR, "--plans", help="The --out-dir of `migrate sites plan`."),
-    parallel: int = _parallel_opt(),
-    only: Optional[List[str]] = _only_opt(),
-    as_json: bool = _json_opt(),
+    plans_dir: Path = _plans_dir(),
+    parallel: int = parallel_option(DEFAULT_PARALLEL),
+    only: Optional[List[str]] = only_option(),
+    as_json: bool = json_option("the summary"),
 ) -> None:
     """Re-read every site and check each changed scheme equals its plan's after-state. Read-only.
 
-    Exit: 1 if a site could not be checked, else 4 if some scheme differs, else 0."""
+    Exit as `migrate verify` per site (3 pending, 4 drifted), combined: 1 when no site could be checked,
+    4 when some drifted or some could not be checked, else 3 when some are pending, else 0."""
     cfg = load_sites(sites_file).select(only or [])
-    prepared = prepare_sites(cfg, plans)
-    result = verify_sites(prepared, parallel=parallel, on_event=_progress(), plans_dir=plans)
-    _render(result, as_json, result.exit_code)
+    prepared = prepare_sites(cfg, plans_dir, action="verify")
+    clients = _Clients()
+    with progress_on_stderr(retries=clients.retried) as progress:
+        result = verify_sites(
+            prepared, parallel=parallel, on_event=_events(), plans_dir=plans_dir, client_factory=clients, progress=progress
+        )
+    _render(result, as_json, result.exit_code, sites_file)
     raise typer.Exit(result.exit_code)
+
+
+@handle_errors
+def rollback_cmd(
+    sites_file: Path = _sites_arg(),
+    plans_dir: Path = _plans_dir(),
+    yes: bool = yes_option(),
+    parallel: int = parallel_option(DEFAULT_PARALLEL),
+    only: Optional[List[str]] = only_option(),
+    as_json: bool = json_option("the summary"),
+) -> None:
+    """Roll back each site's applied plan, concurrently: journaled, resumable, checked against the snapshot.
+
+    A site whose plan was never applied (no journal here, none of its changes on the site) is a no-op with
+    a note. Exit codes as `sites apply`."""
+    cfg = load_sites(sites_file).select(only or [])
+    prepared = prepare_sites(cfg, plans_dir, action="roll back")
+    todo = [p for p in prepared if p.ok and p.plan is not None and not p.plan.empty]
+    _require_tty(yes, "roll back", todo)
+    if todo and not yes:
+        _confirm(f"Roll back the applied plans of {len(todo)} site(s) ({', '.join(p.spec.name for p in todo)})?")
+    clients = _Clients()
+    with progress_on_stderr(retries=clients.retried) as progress:
+        result = rollback_sites(
+            prepared, parallel=parallel, on_event=_events(), plans_dir=plans_dir, client_factory=clients, progress=progress
+        )
+    _render(result, as_json, result.exit_code, sites_file)
+    raise typer.Exit(EXIT_INTERRUPTED if result.interrupted else result.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    sites_app = new_app(name="sites", help=HELP)
+    sites_app.command("check", cls=renamed({"--site": "--only"}))(check_cmd)
+    sites_app.command("plan", cls=renamed(PLAN_ALIASES))(plan_cmd)
+    sites_app.command("apply", cls=renamed(RUN_ALIASES))(apply_cmd)
+    sites_app.command("verify", cls=renamed(RUN_ALIASES))(verify_cmd)
+    sites_app.command("rollback", cls=renamed(RUN_ALIASES))(rollback_cmd)
+    app.add_typer(sites_app, name="sites")

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import Counter
 from typing import Any, Iterable, Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -132,6 +132,8 @@ class JiraClient:
         if flavour not in ("auto", "cloud", "dc"):
             raise ConfigError(f"unknown flavour {flavour!r}; use cloud, dc or auto")
         self.url = normalise_site_url(url)
+        # Diagnostics only: "acme.atlassian.net" is taken as https://..., which a TLS error should mention.
+        self._scheme_assumed = isinstance(url, str) and "://" not in url.strip()
         self.credentials = credentials
         self.flavour = flavour
         self.timeout = timeout
@@ -208,13 +210,21 @@ class JiraClient:
         except requests.exceptions.ReadTimeout as e:
             raise self._transport(method, path, f"no answer within {self.timeout[1]:g}s", e) from None
         except requests.exceptions.SSLError as e:
-            raise self._transport(method, path, "TLS verification failed", e, before_send=True, final=True) from None
+            what, hint = self._tls_diagnosis(e)
+            raise self._transport(method, path, what, e, before_send=True, final=True, hint=hint) from None
         except requests.exceptions.ConnectionError as e:
             text = str(e)
-            refused = "Connection refused" in text or "NewConnectionError" in text or "Name or service" in text
+            unknown_host = any(m in text for m in ("Name or service", "nodename nor servname", "getaddrinfo failed", "Temporary failure in name resolution"))
+            refused = "Connection refused" in text or "NewConnectionError" in text or unknown_host
             what = "could not connect" if refused else "connection dropped"
+            hint = None
+            if unknown_host:
+                what = "the host name does not resolve"
+                hint = f"check the site URL {self.url} (JIRA_URL, --site or the sites file)"
+            elif refused:
+                hint = f"nothing answers at {self.url}: is the site up, and are the host and port right?"
             # A refused connection or unknown host is a configuration problem: fail fast, don't retry.
-            raise self._transport(method, path, what, e, before_send=refused, final=refused) from None
+            raise self._transport(method, path, what, e, before_send=refused, final=refused, hint=hint) from None
         except requests.exceptions.RequestException as e:
             raise self._transport(method, path, type(e).__name__, e) from None
         log.debug("%s %s -> %s in %.0f ms", method, path, resp.status_code, (time.monotonic() - started) * 1000)
@@ -222,14 +232,43 @@ class JiraClient:
             self.stats[f"status:{resp.status_code}"] += 1
         return self._handle(method, path, resp)
 
+    def _tls_diagnosis(self, e: Exception) -> tuple[str, str | None]:
+        """(what, hint) for a TLS failure: the common cause is a plain-http server spoken to over https."""
+        text = str(e)
+        plain = any(m in text for m in ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure", "http request"))
+        host = urlsplit(self.url).netloc
+        if plain:
+            what = f"TLS handshake failed: the server at {host} answered plain HTTP to an https request"
+            plain_url = "http://" + self.url.split("://", 1)[1]
+            if self._scheme_assumed:
+                what += " (the URL had no scheme, so https:// was assumed)"
+            if _is_loopback(urlsplit(self.url).hostname or ""):
+                return what, f"write the scheme: {plain_url} (plain http is allowed for loopback addresses only)"
+            return what, "this site serves plain http, which migrate refuses for anything but loopback: use its https URL"
+        what = "TLS verification failed"
+        hint = "check the certificate of the site (or the proxy in front of it); TLS verification stays on"
+        if self._scheme_assumed:
+            what += " (the URL had no scheme, so https:// was assumed)"
+        return what, hint
+
     def _transport(
-        self, method: str, path: str, what: str, e: Exception, *, before_send: bool = False, final: bool = False
+        self,
+        method: str,
+        path: str,
+        what: str,
+        e: Exception,
+        *,
+        before_send: bool = False,
+        final: bool = False,
+        hint: str | None = None,
     ) -> JiraError:
         err_cls = AmbiguousWriteError if (method == "POST" and not before_send) else TransportError
         msg = f"{method} {path}: {what} ({self.url})"
         if err_cls is AmbiguousWriteError:
             msg += "; the write may or may not have landed"
-        err = err_cls(msg, method=method, path=path)
+        with self._lock:
+            self.stats[f"transport:{type(e).__name__}"] += 1
+        err = err_cls(msg, method=method, path=path, hint=hint)
         err.before_send = before_send  # type: ignore[attr-defined]
         err.final = final  # type: ignore[attr-defined]
         err.cause_name = type(e).__name__  # type: ignore[attr-defined]
@@ -266,14 +305,17 @@ class JiraClient:
         common = dict(status=status, method=method, path=path, error_messages=messages, field_errors=fields)
         where = f"{method} {path}"
         if status == 401:
-            raise AuthenticationError(
-                f"Jira rejected the credentials (401) at {self.url}",
-                hint=(
-                    "check JIRA_EMAIL and JIRA_API_TOKEN (API tokens expire after at most a year); "
+            if self.credentials.kind == "bearer":
+                hint = (
+                    f"check {self.credentials.described or 'the bearer token'}: a Data Center personal access token "
+                    "may have expired or been revoked"
+                )
+            else:
+                hint = (
+                    f"check {self.credentials.described} (API tokens expire after at most a year); "
                     "a scoped API token only works through https://api.atlassian.com/ex/jira/<cloudId>, not the site URL"
-                ),
-                **common,
-            )
+                )
+            raise AuthenticationError(f"Jira rejected the credentials (401) at {self.url}", hint=hint, **common)
         if status == 403:
             write = method in ("POST", "PUT", "DELETE") and not path.endswith(("/permissions/check", "/permissions/project"))
             needs = WRITE_SCOPE if (write or path.endswith("/permissions")) else READ_SCOPE
@@ -286,11 +328,14 @@ class JiraClient:
                 **common,
             )
         if status == 404:
-            raise NotFoundError(
-                f"{where}: not found (404)" + (f": {detail}" if detail else ""),
-                hint="in Jira a 404 can also mean the account may not see it",
-                **common,
-            )
+            site_path = urlsplit(self.url).path
+            hint = "in Jira a 404 can also mean the account may not see it"
+            if site_path and path.endswith("/serverInfo"):
+                hint = (
+                    f"the site URL {self.url} has a path ({site_path}): Jira Cloud site URLs have none "
+                    "(https://your-site.atlassian.net); on Data Center the path must be the context path Jira runs under"
+                )
+            raise NotFoundError(f"{where}: not found (404)" + (f": {detail}" if detail else ""), hint=hint, **common)
         if status == 429:
             reason = resp.headers.get("RateLimit-Reason", "")
             raise RateLimitedError(
@@ -303,7 +348,24 @@ class JiraClient:
             raise ServerError(f"{where}: Jira server error {status}" + (f": {detail}" if detail else ""), retry_after=wait, **common)
         if status == 400:
             raise BadRequestError(f"{where}: Jira rejected the request (400)" + (f": {detail}" if detail else ""), **common)
+        if 300 <= status < 400:
+            raise self._redirect(where, path, status, resp.headers.get("Location"), common)
         raise JiraError(f"{where}: unexpected HTTP {status}" + (f": {detail}" if detail else ""), **common)
+
+    def _redirect(self, where: str, path: str, status: int, location: str | None, common: dict) -> JiraError:
+        """Redirects are never followed (the credentials would go to a host nobody named): say where to."""
+        if not location:
+            return JiraError(f"{where}: the server answered a redirect ({status}) without saying where to", **common)
+        target = urljoin(self.url + path, location)
+        parts = urlsplit(target)
+        shown = redact(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
+        suggested = shown[: -len(path)] if parts.path.endswith(path) and len(shown) > len(path) else None
+        hint = (
+            f"use {suggested} as the site URL (JIRA_URL, --site or the sites file)"
+            if suggested
+            else "point the site URL at the address Jira answers on"
+        ) + "; migrate does not follow redirects, so credentials only ever go to the host you named"
+        return JiraError(f"{where}: the server redirects ({status}) to {shown}", hint=hint, **common)
 
     def request(self, method: str, rel: str, *, params: Any = None, body: Any = None) -> Any:
         path = self._path(rel)
@@ -320,7 +382,16 @@ class JiraClient:
                 info = self.retry.call("GET", lambda: self._send_once("GET", "/rest/api/3/serverInfo"))
                 self._api = "3"
             except NotFoundError:
-                info = self.retry.call("GET", lambda: self._send_once("GET", "/rest/api/2/serverInfo"))
+                try:
+                    info = self.retry.call("GET", lambda: self._send_once("GET", "/rest/api/2/serverInfo"))
+                except NotFoundError as e:
+                    raise NotFoundError(
+                        f"no Jira REST API at {self.url}: serverInfo answered 404 under /rest/api/3 and /rest/api/2",
+                        status=404,
+                        method="GET",
+                        path=e.path,
+                        hint=e.hint if urlsplit(self.url).path else "check the site URL: is this the Jira site?",
+                    ) from None
                 self._api = "2"
             if isinstance(info, dict) and self._api == "3" and info.get("deploymentType") not in (None, "Cloud"):
                 self._api = "2"  # Server/DC also answer /3 on some versions; their grants follow the v2 shape

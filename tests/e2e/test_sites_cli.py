@@ -139,9 +139,11 @@ def test_bulk_plan_apply_verify_with_failing_sites(fleet, tmp_path):
     assert all(s["ok"] for s in json.loads(r.stdout)["sites"])
 
     # --- plan
-    r = run("sites", "plan", f, "--out-dir", plans, "--json", "--parallel", "5")
+    r = run("sites", "plan", f, "--plans-dir", plans, "--json", "--parallel", "5")
     by, doc = rows(r)
-    assert r.exit_code == 1 and doc["exit_code"] == 1, r.output
+    # three sites planned, two failed: "some done" (4), which "none done" (1) is not
+    assert r.exit_code == 4 and doc["exit_code"] == 4, r.output
+    assert doc["totals"]["states"] == {"done": 3, "partial": 0, "pending": 0, "refused": 1, "failed": 1, "skipped": 0}
     assert list(by) == list(NAMES)
     assert by["alpha"]["status"] == "changes" and by["alpha"]["schemes_changed"] > 0 and by["alpha"]["grants_added"] > 0
     assert by["badcreds"]["status"] == "error" and by["badcreds"]["error"] == "AuthenticationError"
@@ -159,8 +161,8 @@ def test_bulk_plan_apply_verify_with_failing_sites(fleet, tmp_path):
         assert stat.S_IMODE(os.stat(p).st_mode) == 0o600
 
     # the same run, human summary (piped: plain, tab-separated), and no secret anywhere in the output
-    r = run("sites", "plan", f, "--out-dir", plans, "--detailed-exitcode")
-    assert r.exit_code == 1
+    r = run("sites", "plan", f, "--plans-dir", plans, "--detailed-exitcode")
+    assert r.exit_code == 4
     lines = r.stdout.splitlines()
     assert lines[0] == "migrate sites plan"
     assert lines[1].split("\t") == ["Site", "URL", "Schemes changed", "Grants added", "Grants removed", "Outcome"]
@@ -168,15 +170,16 @@ def test_bulk_plan_apply_verify_with_failing_sites(fleet, tmp_path):
     assert table["alpha"][5].startswith("changes pending; also on this site: 13 referring to BROWSE_PROJECTS")
     assert table["badcreds"][5].startswith("error: Jira rejected the credentials (401)")
     assert table["legacy"][5].startswith("blocked: site lacks VIEW_PROJECTS, VIEW_ISSUES")
-    assert table["total"][1] == "5 sites, 2 failed" and table["total"][5] == "error"
-    assert "exit 1 (error)" in r.stderr
+    assert table["total"][1] == "5 sites, 2 failed" and table["total"][5] == "partial"
+    assert "exit 4 (partial; sites: 3 done, 1 refused, 1 failed)" in r.stderr
     for n in NAMES:
         assert f"{n}-canary-token" not in r.output
 
     # --- apply (from the saved plans only)
-    r = run("sites", "apply", f, "--plans", plans, "--yes", "--json")
+    r = run("sites", "apply", f, "--plans-dir", plans, "--yes", "--json")
     by, doc = rows(r)
-    assert r.exit_code == 1, r.output
+    assert r.exit_code == 4, r.output
+    assert doc["totals"]["states"]["done"] == 2 and doc["totals"]["states"]["refused"] == 3
     assert by["alpha"]["status"] == "applied" and by["alpha"]["exit_code"] == 0
     assert by["throttled"]["status"] == "applied"
     assert by["alpha"]["grants_added"] > 0 and by["alpha"]["details"]["counts"]["applied"] == by["alpha"]["schemes_changed"]
@@ -196,13 +199,13 @@ def test_bulk_plan_apply_verify_with_failing_sites(fleet, tmp_path):
     assert fleet["boxes"]["hammered"].stats()["requests"] == 2  # one 429 per run, never hammered further
 
     # --- verify
-    r = run("sites", "verify", f, "--plans", plans, "--json", "--site", "alpha", "--site", "throttled")
+    r = run("sites", "verify", f, "--plans-dir", plans, "--json", "--only", "alpha", "--only", "throttled")
     by, doc = rows(r)
     assert r.exit_code == 0, r.output
     assert by["alpha"]["status"] == "verified" and by["throttled"]["status"] == "verified"
 
     # --- a second apply changes nothing and still succeeds for the good sites
-    r = run("sites", "apply", f, "--plans", plans, "--yes", "--json", "--site", "alpha")
+    r = run("sites", "apply", f, "--plans-dir", plans, "--yes", "--json", "--only", "alpha")
     by, _ = rows(r)
     assert r.exit_code == 0 and by["alpha"]["status"] == "applied"
     assert by["alpha"]["grants_added"] == 0
@@ -223,11 +226,11 @@ def test_partial_beats_changes_and_stale_plan_is_refused_per_scheme(tmp_path, mo
         monkeypatch.setenv("A_TOKEN", a.admin.token)
         monkeypatch.setenv("B_PAT", b.bearer_token)
         plans = str(tmp_path / "plans")
-        r = run("sites", "plan", str(f), "-o", plans, "--detailed-exitcode", "--json")
+        r = run("sites", "plan", str(f), "--plans-dir", plans, "--detailed-exitcode", "--json")
         by, _ = rows(r)
         assert r.exit_code == 3, r.output
         assert by["a"]["status"] == "changes" and by["b"]["status"] == "changes"
-        r = run("sites", "plan", str(f), "-o", plans, "--json")
+        r = run("sites", "plan", str(f), "--plans-dir", plans, "--json")
         assert r.exit_code == 0  # without --detailed-exitcode, pending changes are a success
 
         # another admin edits one of b's planned schemes: that scheme is refused, the rest applied
@@ -235,7 +238,7 @@ def test_partial_beats_changes_and_stale_plan_is_refused_per_scheme(tmp_path, mo
 
         target = load_plan(Path(plans) / "b.json").changes[0].scheme_id
         b.edit_as_other_admin(target, add=("CREATE_ISSUES", {"type": "anyone"}))
-        r = run("sites", "apply", str(f), "--plans", plans, "--yes", "--json")
+        r = run("sites", "apply", str(f), "--plans-dir", plans, "--yes", "--json")
         by, doc = rows(r)
         assert r.exit_code == 4 and doc["exit_code"] == 4, r.output
         assert by["a"]["status"] == "applied" and by["a"]["exit_code"] == 0
@@ -244,8 +247,8 @@ def test_partial_beats_changes_and_stale_plan_is_refused_per_scheme(tmp_path, mo
 
 
 def test_apply_without_yes_is_refused_when_not_interactive(fleet):
-    run("sites", "plan", str(fleet["file"]), "-o", str(fleet["plans"]), "--site", "alpha")
-    r = run("sites", "apply", str(fleet["file"]), "--plans", str(fleet["plans"]), "--site", "alpha")
+    run("sites", "plan", str(fleet["file"]), "--plans-dir", str(fleet["plans"]), "--only", "alpha")
+    r = run("sites", "apply", str(fleet["file"]), "--plans-dir", str(fleet["plans"]), "--only", "alpha")
     assert r.exit_code == 1
     assert "stdin is not a terminal" in r.stderr and "--yes" in r.stderr
     assert not any(m == "POST" for (m, _p) in fleet["boxes"]["alpha"].request_counts())
@@ -263,7 +266,7 @@ def test_malformed_sites_file_and_missing_plans(tmp_path, monkeypatch):
     f.write_text('[[site]]\nname = "x"\nurl = "http://127.0.0.1:9"\nbearer_env = "X_PAT"\n')
     r = run("sites", "check", str(f), "--json")
     assert r.exit_code == 1 and json.loads(r.stdout)["sites"][0]["env"] == {"X_PAT": False}
-    r = run("sites", "apply", str(f), "--plans", str(tmp_path / "nowhere"), "--yes")
+    r = run("sites", "apply", str(f), "--plans-dir", str(tmp_path / "nowhere"), "--yes")
     assert r.exit_code == 1 and "holds no `migrate sites plan` run" in r.stderr
 
 
@@ -283,11 +286,11 @@ def test_a_locked_site_fails_alone(tmp_path, monkeypatch):
         monkeypatch.setenv("A_PAT", a.bearer_token)
         monkeypatch.setenv("B_PAT", b.bearer_token)
         plans = tmp_path / "plans"
-        assert run("sites", "plan", str(f), "-o", str(plans)).exit_code == 0
+        assert run("sites", "plan", str(f), "--plans-dir", str(plans)).exit_code == 0
         with site_lock(load_plan(plans / "a.json").site["url"], command="another migrate apply"):
-            r = run("sites", "apply", str(f), "--plans", str(plans), "--yes", "--json")
+            r = run("sites", "apply", str(f), "--plans-dir", str(plans), "--yes", "--json")
         by, _ = rows(r)
-        assert r.exit_code == 1
-        assert by["a"]["status"] == "error" and by["a"]["error"] == "LockHeldError"
+        assert r.exit_code == 4  # b is done, a was refused
+        assert by["a"]["status"] == "error" and by["a"]["error"] == "LockHeldError" and by["a"]["state"] == "refused"
         assert by["b"]["status"] == "applied" and b.stats()["grants_created"] == by["b"]["grants_added"] > 0
         assert a.stats()["grants_created"] == 0

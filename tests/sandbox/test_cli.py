@@ -36,7 +36,9 @@ def _app() -> typer.Typer:
 def test_seeds_lists_every_preset():
     result = CliRunner().invoke(_app(), ["sandbox", "seeds", "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
+    doc = json.loads(result.stdout)
+    assert doc["format_version"] == "1"
+    rows = doc["seeds"]
     assert [r["name"] for r in rows][:6] == ["demo", "small", "medium", "large", "legacy", "dc"]
     assert {r["name"]: r["new_keys"] for r in rows}["dc"] is False  # Data Center has no new keys
     table = CliRunner().invoke(_app(), ["sandbox", "seeds"])
