@@ -11,8 +11,7 @@ import os
 from urllib.parse import quote
 
 from migrate import __version__
-from migrate.codemod.engine import LineIndex
-from migrate.codemod.model import NEEDS_REVIEW, REPORT_ONLY, REWRITTEN, RULES, RunReport
+from migrate.codemod.model import NEEDS_REVIEW, REPORT_ONLY, REWRITTEN, RULES, LineIndex, RunReport
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {REWRITTEN: "warning", NEEDS_REVIEW: "warning", REPORT_ONLY: "note"}

@@ -35,7 +35,7 @@ EXPECTED = {
     ("app/backend/app.py", 17, "response-read", "rewritten"),
     ("app/backend/app.py", 21, "url-query", "needs-review"),
     ("app/backend/app.py", 23, "response-read", "needs-review"),
-    ("app/backend/grants.py", 5, "grant-filter", "rewritten"),
+    ("app/backend/grants.py", 5, "grant-filter", "needs-review"),
     ("app/backend/grants.py", 11, "grant", "rewritten"),
     ("app/config/scheme.json", 6, "grant", "rewritten"),
     ("app/go/perm.go", 12, "check-body", "rewritten"),
@@ -61,7 +61,7 @@ EXPECTED = {
     ("app/src/web/permissions.js", 7, "response-read", "rewritten"),
     ("app/src/web/permissions.js", 11, "url-query", "needs-review"),
     ("app/src/web/permissions.js", 12, "response-read", "needs-review"),
-    ("app/src/web/permissions.js", 17, "grant-filter", "rewritten"),
+    ("app/src/web/permissions.js", 17, "grant-filter", "needs-review"),
 }
 NEVER_TOUCHED = ("node_modules/jira-lib/index.js", "dist/app.min.js", "generated/client.ts", "src/legacy/old.js", "README.md")
 

@@ -17,7 +17,7 @@ import re
 
 from ast_grep_py import SgNode
 
-from migrate.codemod.engine import FileCtx, Occ, Outcome
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome
 from migrate.codemod.model import NEW_KEYS, OLD_KEY, REWRITTEN, Edit
 from migrate.codemod.rules.common import outcome, review
 from migrate.codemod.syntax import Syntax, span

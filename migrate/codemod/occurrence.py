@@ -1,0 +1,135 @@
+"""The types every rule module shares: an occurrence of a key, a rule's outcome, a permission request found
+in the file, and the per-file context the engine hands to the rules.
+
+A leaf of the codemod's import graph (it imports only the syntax view and the model): the engine imports the
+rules, the rules import this module, and nothing here imports back up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ast_grep_py import SgNode
+
+from migrate.codemod.syntax import Syntax
+
+# An occurrence of a key: not inside a longer identifier; `%2C` before it still counts (encoded comma lists).
+OCC_RE = re.compile(r"(?:(?<![A-Za-z0-9_$])|(?<=%2[cC]))(BROWSE_PROJECTS|BROWSE)(?![A-Za-z0-9_])")
+NEW_OCC_RE = re.compile(r"(?:(?<![A-Za-z0-9_$])|(?<=%2[cC]))(VIEW_PROJECTS|VIEW_ISSUES)(?![A-Za-z0-9_])")
+# Other spellings of the same permission, never rewritten but always reported: lower or mixed case keys
+# (Connect accepts them), the display name (JQL's projectsWhereUserHasPermission takes it), and the short
+# name `browse` where a permission is named (older Connect descriptors). The exact upper-case forms are OCC_RE's.
+VARIANT_RE = re.compile(
+    r"(?:(?<![A-Za-z0-9_$])|(?<=%2[cC]))(browse_projects|browse\s+projects)(?![A-Za-z0-9_])"
+    r"|permissions?[\"']?\s*[:=]>?\s*[\"']?(browse)(?![A-Za-z0-9_])",
+    re.I,
+)
+# Bytes that must be in a file for VARIANT_RE to match (a cheap test before the regex).
+VARIANT_HINT = "rowse"
+
+
+@dataclass
+class Occ:
+    start: int
+    end: int
+    key: str  # BROWSE_PROJECTS | BROWSE | VIEW_PROJECTS | VIEW_ISSUES | a variant spelling as written
+    leaf: SgNode
+    lit: SgNode | None  # the string literal holding it, if any
+    whole: bool = False  # the literal's content is exactly the key (a key literal, not text containing it)
+    variant: bool = False  # another spelling (lower case, display name, short name): reported, never rewritten
+
+    @property
+    def ident(self) -> bool:
+        return self.lit is None
+
+
+@dataclass
+class Outcome:
+    rule: str
+    classification: str | None  # None: recognised and already migrated (no finding)
+    message: str = ""
+    anchor: tuple[int, int] = (0, 0)
+    edits: tuple = ()
+    context: str | None = None
+    # Whether the site is part of a request/response flow (requests, their reads, filters, constants, mocks,
+    # assertions): such sites change together or not at all. Grants, Connect conditions and prose are not.
+    flow: bool = True
+
+
+@dataclass(frozen=True)
+class RequestSite:
+    """A permission request (check) found in the file, with its statically known context (or None)."""
+
+    span: tuple[int, int]
+    scope: tuple[int, int]
+    context: str | None
+    body: bool = False  # a POST /permissions/check style body (its response is a list of {permission, ...})
+    why: str = ""  # why the context is unknown (when it is)
+
+
+@dataclass
+class FileCtx:
+    path: str
+    lang: str
+    src: str
+    syn: Syntax
+    occs: list[Occ] = field(default_factory=list)
+    new_occs: list[Occ] = field(default_factory=list)
+    variants: list[Occ] = field(default_factory=list)
+    requests: list[RequestSite] = field(default_factory=list)  # filled by the engine before the rules run
+    embedded: bool = False
+    # analyse(lang, source) for JSON held in a string literal; the engine passes itself in (no import back up)
+    analyse_embedded: Callable[[str, str], list[Outcome]] | None = None
+    _assertions: list[tuple[int, int]] | None = None
+
+    @property
+    def imports_dc_api(self) -> bool:
+        return bool(re.search(r"^\s*import\s+(?:static\s+)?com\.atlassian\.jira\.", self.src, re.M))
+
+    def line_of(self, offset: int) -> int:
+        return self.src.count("\n", 0, offset) + 1
+
+
+def find_occurrences(syn: Syntax, regex: re.Pattern) -> list[Occ]:
+    out = []
+    src = syn.src
+    for m in regex.finditer(src):
+        s, e = m.span(1)
+        occ = _occ_at(syn, s, e, m.group(1))
+        if occ is not None:
+            out.append(occ)
+    return out
+
+
+def find_variants(syn: Syntax) -> list[Occ]:
+    """Other spellings of BROWSE_PROJECTS inside string literals (keys are strings; an identifier such as a
+    function named browse_projects is not a permission)."""
+    out = []
+    for m in VARIANT_RE.finditer(syn.src):
+        g = 1 if m.group(1) is not None else 2
+        s, e = m.span(g)
+        text = m.group(g)
+        if text in ("BROWSE_PROJECTS", "BROWSE"):
+            continue  # the exact keys: OCC_RE's
+        occ = _occ_at(syn, s, e, text)
+        if occ is None or occ.lit is None:
+            continue
+        occ.variant = True
+        out.append(occ)
+    return out
+
+
+def _occ_at(syn: Syntax, s: int, e: int, key: str) -> Occ | None:
+    leaf = syn.node_at(s, e)
+    if syn.is_comment(leaf) or any(syn.is_comment(a) for a in leaf.ancestors()):
+        return None
+    lit = syn.literal_of(leaf)
+    if lit is not None and syn.is_docstring(lit):
+        return None
+    occ = Occ(s, e, key, leaf, lit)
+    if lit is not None:
+        cs, ce = syn.content_span(lit)
+        occ.whole = (cs, ce) == (s, e)
+    return occ
