@@ -201,6 +201,7 @@ class RunReport:
     files_scanned: int = 0  # files of a supported language that were read (or prefiltered)
     files_matched: int = 0  # files that passed the cheap prefilter and were parsed
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): every file or folder named
     results: list[FileResult] = field(default_factory=list)  # files with findings, changes or errors
     written: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
@@ -220,8 +221,10 @@ class RunReport:
             c[f.classification] += 1
         return c
 
-    def skip(self, reason: str, n: int = 1) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + n
+    def skip(self, reason: str, path: str | None = None) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+        if path is not None:
+            self.skipped_files.append((path, reason))
 
 
 class LineIndex:

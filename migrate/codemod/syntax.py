@@ -730,6 +730,25 @@ class Syntax:
             prev = a
         return None
 
+    def assertions(self) -> list[SgNode]:
+        """Every assertion statement or call in the file, outermost first."""
+        out: list[SgNode] = []
+        for kind in ("assert_statement", *CALL_KINDS[self.fam], "infix_expression"):
+            if not valid_kind(self.lang, kind):
+                continue
+            for n in self.root.find_all(kind=kind):
+                if kind == "assert_statement":
+                    out.append(n)
+                elif kind == "infix_expression":
+                    kids = n.named_children()
+                    if len(kids) == 3 and re.match(r"should\w*$", self.text(kids[1])):
+                        out.append(n)
+                else:
+                    fn = self._callee_text(n)
+                    if fn is not None and ASSERT_CALLEE.search(fn):
+                        out.append(n)
+        return out
+
     def _callee_text(self, call: SgNode) -> str | None:
         """The text of a call before its argument list (`expect(x).toBe`, `self.assertEqual`)."""
         args = call.field("arguments")

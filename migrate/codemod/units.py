@@ -15,12 +15,12 @@ Groovy scripts are one unit each.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import replace
 
 from ast_grep_py import SgNode
 
+from migrate.codemod.languages import is_test_file
 from migrate.codemod.model import NEEDS_REVIEW, REPORT_ONLY, REWRITTEN
 from migrate.codemod.occurrence import Outcome
 from migrate.codemod.syntax import FUNCTION_KINDS, Syntax, span
@@ -55,21 +55,6 @@ DECLARATORS = {
 }
 # Statements that only export names: they carry no data from one function to another.
 EXPORT_RE = re.compile(r"^\s*(?:module\.exports\s*=|exports\.\w+\s*=|export\s*(?:\{|\*|default\s+[A-Za-z_$][\w$]*\s*;?\s*$)|__all__\s*=)")
-TEST_PATH_RE = re.compile(
-    r"(^|/)(tests?|__tests__|spec|specs|src/test)/|(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|[^/]*\.(test|spec)\.[cm]?[jt]sx?|"
-    r"[^/]*Tests?\.(java|kt|php|groovy)|[^/]*Spec\.(groovy|kt))$"
-)
-TEST_CONTENT_RE = re.compile(
-    r"^\s*(?:def test_\w+|async def test_\w+|(?:describe|it|test)\s*\(|@Test\b|func Test\w+\s*\(|class \w+ extends (?:\w+\\)*TestCase\b|"
-    r"class \w+\s*(?:\(|:)\s*(?:unittest\.)?TestCase\b)",
-    re.M,
-)
-
-
-def is_test_file(path: str, src: str) -> bool:
-    return bool(TEST_PATH_RE.search(path.replace(os.sep, "/")) or TEST_CONTENT_RE.search(src))
-
-
 class _UnionFind:
     def __init__(self, n: int):
         self.parent = list(range(n))

@@ -12,7 +12,7 @@ import pytest
 import migrate.codemod
 from migrate.codemod import NEEDS_REVIEW, REWRITTEN, RULES, rewrite
 from migrate.codemod import rules as rules_pkg
-from migrate.codemod.units import is_test_file
+from migrate.codemod.languages import is_test_file
 
 PKG = Path(migrate.codemod.__file__).parent
 
