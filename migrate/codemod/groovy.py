@@ -548,10 +548,10 @@ def _classify(g: GFile, k: int, key: str, s: int, e: int) -> Outcome | None:
         if shape == "list":
             needed = keys_for(ctx.value)
             if any(x in NEW_KEYS for x in content_keys):
-                return None if all(x in content_keys for x in needed) else _review("check-body", "permission list already names some new keys: finish by hand", anchor)
+                return None if all(x in content_keys for x in needed) else _review("check-body", "the permission list already names some new keys: finish it by hand", anchor)
             q = src[t.start : t.cs]
             new = f"{q}{VIEW_PROJECTS}{q}" + ("" if ctx.value == PROJECT else f", {q}{VIEW_ISSUES}{q}")
-            return Outcome("check-body", REWRITTEN, f"permission check body in {ctx.value} context ({ctx.why}): BROWSE_PROJECTS -> {' + '.join(needed)}", anchor, (Edit(t.start, t.end, new),), ctx.value)
+            return Outcome("check-body", REWRITTEN, f"the permission check body in {ctx.value} context ({ctx.why}): BROWSE_PROJECTS -> {' + '.join(needed)}", anchor, (Edit(t.start, t.end, new),), ctx.value)
         content = masked(src, t)
         kl = parse_list(content, 0, len(content), [(0, len(content), t.cs)], (t.start, t.end))
         return _none_if_skip(rewrite_list("check-body", kl, ctx, anchor, "the permissions parameter"))

@@ -229,6 +229,7 @@ class Syntax:
         self.root = SgRoot(source, lang).root()
         self._strings = STRING_KINDS[self.fam]
         self._transparent = TRANSPARENT[self.fam]
+        self._assertions: list[SgNode] | None = None
 
     # ---------------------------------------------------------------- basics
     def text(self, n: SgNode) -> str:
@@ -732,10 +733,15 @@ class Syntax:
 
     def assertions(self) -> list[SgNode]:
         """Every assertion statement or call in the file, outermost first."""
+        if self._assertions is None:
+            self._assertions = self._find_assertions()
+        return self._assertions
+
+    def _find_assertions(self) -> list[SgNode]:
         out: list[SgNode] = []
-        for kind in ("assert_statement", *CALL_KINDS[self.fam], "infix_expression"):
-            if not valid_kind(self.lang, kind):
-                continue
+        # the kinds each grammar has (asking ast-grep about a kind it lacks costs tens of MB once)
+        extra = {"python": ("assert_statement",), "kotlin": ("infix_expression",)}.get(self.fam, ())
+        for kind in (*extra, *CALL_KINDS[self.fam]):
             for n in self.root.find_all(kind=kind):
                 if kind == "assert_statement":
                     out.append(n)

@@ -42,11 +42,11 @@ def dc_name(path: str) -> str | None:
     """A file or folder name that says Data Center / Server (JiraServerClient.java, jira_dc_sync.py...)."""
     w = _name_words(path)
     if re.search(r" (datacenter|data center|onprem|on prem|on premise) ", w):
-        return f"its name says Data Center ({path})"
+        return f"its name says it is for Data Center ({path})"
     if " jira server " in w:
-        return f"its name says Jira Server ({path})"
+        return f"its name says it is for Jira Server ({path})"
     if re.search(r" dc (connector|client|adapter|plugin|sync|api) | jira dc ", w):
-        return f"its name says Data Center connector ({path})"
+        return f"its name says it is a Data Center connector ({path})"
     return None
 
 

@@ -116,32 +116,37 @@ def _function_names(syn: Syntax, fn: SgNode) -> set[str]:
 
 
 def _statement_names(syn: Syntax, stmt: SgNode) -> set[str]:
-    names = set()
-    nodes = [stmt]
-    for kind in DECLARATORS:
-        if stmt.kind() == kind:
-            continue
-        try:
-            nodes.extend(stmt.find_all(kind=kind))
-        except Exception:  # noqa: BLE001 - a kind this grammar does not have
-            continue
-    for n in nodes:
-        fld = DECLARATORS.get(n.kind(), "")
-        if fld == "":
-            continue
-        target = n.field(fld) if fld else None
-        if target is None:
-            for c in n.named_children():
-                if "identifier" in c.kind() or c.kind() in ("name", "variable_name", "variable_declaration"):
-                    target = c
-                    break
-        if target is None:
-            continue
-        for m in IDENT_RE.finditer(syn.text(target)):
-            names.add(m.group(0).lstrip("$"))
-            if fld == "left":
-                break  # `a.b = ...` defines nothing new; `a = ...` defines a
+    """Names a top-level statement declares: its own declarators and those one or two levels down (a
+    `const a = ..., b = ...`, a Go `const (...)` block, a Java field), without walking the whole statement."""
+    names: set[str] = set()
+    level = [stmt]
+    for _ in range(3):
+        nxt = []
+        for n in level:
+            k = n.kind()
+            if k in DECLARATORS:
+                _declared(syn, n, DECLARATORS[k], names)
+            nxt.extend(c for c in n.named_children() if not syn.is_comment(c))
+        level = nxt
     return names
+
+
+def _declared(syn: Syntax, n: SgNode, fld: str | None, names: set[str]) -> None:
+    target = n.field(fld) if fld else None
+    if target is None:
+        target = next((c for c in n.named_children() if "identifier" in c.kind() or c.kind() in ("name", "variable_name", "variable_declaration")), None)
+    if target is None:
+        return
+    for m in IDENT_RE.finditer(syn.text(target)):
+        names.add(m.group(0).lstrip("$"))
+        if fld == "left":
+            break  # `a.b = ...` defines nothing new; `a = ...` defines a
+
+
+def needed(outcomes: list[Outcome]) -> bool:
+    """Whether units can change anything: two or more flow sites, not all of them certain rewrites."""
+    flow = [o for o in outcomes if o.flow and o.classification is not None]
+    return len(flow) > 1 and any(o.classification != REWRITTEN for o in flow)
 
 
 def unit_ids(syn: Syntax, path: str, anchors: list[int]) -> list[int]:

@@ -27,12 +27,14 @@ from migrate.codemod.rules.common import outcome, review
 from migrate.codemod.syntax import FUNCTION_KINDS, span
 
 RULE = "grant-filter"
-# Words that say a filter decides access: it gathers holders, users or groups, or decides visibility.
+# Words that say a filter decides access: it decides visibility or mirrors it elsewhere...
 ACCESS = re.compile(
-    r"holder|visib|viewer|access|allow|permitted|authori[sz]|\bacl|audience|sync|who_?can|can_?(?:see|view|browse)|"
-    r"may_?see|member|\busers?\b|\bgroups?\b|accountid|account_id|share|restrict|principal|grantee",
+    r"visib|viewer|reader|access|allow|permitted|authori[sz]|\bacl|audience|sync|who_?can|can_?(?:see|view|browse|read)|"
+    r"may_?(?:see|read)|share|restrict|principal|grantee",
     re.I,
 )
+# ...or it gathers holders, users or groups (unless its name says it keeps books: an audit lists holders too).
+HOLDERS = re.compile(r"holder|member|\busers?\b|\bgroups?\b|accountid|account_id", re.I)
 # Words that say it keeps books on grants (in the function's or the result's name).
 BOOKKEEPING = re.compile(r"report|audit|inventory|export|lint|scan|summar|schemes_?using|uses_?browse|usage", re.I)
 ACCESS_MSG = (
@@ -78,10 +80,12 @@ def purpose(scope_text: str, names: list[str]) -> tuple[str, str]:
     m = ACCESS.search(scope_text)
     if m:
         return "access", f"its code mentions {m.group(0)!r}"
-    for n in names:
-        b = BOOKKEEPING.search(n)
-        if b:
-            return "books", f"it keeps books on grants ({n})"
+    books = next((n for n in names if BOOKKEEPING.search(n)), None)
+    h = HOLDERS.search(scope_text)
+    if h and books is None:
+        return "access", f"it gathers holders (its code mentions {h.group(0)!r})"
+    if books is not None:
+        return "books", f"it keeps books on grants ({books})"
     return "unknown", ""
 
 
