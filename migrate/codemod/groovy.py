@@ -447,6 +447,8 @@ def _assertion(g: GFile, k: int, key: str) -> Outcome | None:
     if key != OLD_KEY:
         return None
     lo, hi = g.statement_bounds(k)
+    while g.text(lo - 1) in ("(", "[") and g.tok(lo - 1) is not None:  # out of brackets to the whole statement
+        lo, hi = g.statement_bounds(lo - 1)
     for j in range(lo, k):
         t = g.code[j]
         if t.kind == "ident" and (t.text == "assert" or re.match(r"(assert\w*|expect\w*|verify\w*)$", t.text) and g.text(j + 1) == "("):

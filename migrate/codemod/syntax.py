@@ -717,7 +717,7 @@ class Syntax:
                 return a
             if k in calls:
                 fn = self._callee_text(a)
-                if fn is not None and ASSERT_CALLEE.search(fn):
+                if fn is not None and (ASSERT_CALLEE.search(fn) or self.fam == "go" and fn.startswith("require.")):
                     return a
             if self.fam == "kotlin" and k == "infix_expression":
                 kids = a.named_children()
@@ -751,7 +751,7 @@ class Syntax:
                         out.append(n)
                 else:
                     fn = self._callee_text(n)
-                    if fn is not None and ASSERT_CALLEE.search(fn):
+                    if fn is not None and (ASSERT_CALLEE.search(fn) or self.fam == "go" and fn.startswith("require.")):
                         out.append(n)
         return out
 
