@@ -43,7 +43,7 @@ def rewrite(path_or_lang: str, source: str) -> Result:
     else:
         fx = _file(path, lang, source)
         outcomes = _outcomes(fx)
-        ids = units.unit_ids(fx.syn, path, [o.anchor[0] for o in outcomes]) if units.needed(outcomes) else []
+        ids = units.unit_ids(fx.syn, path, [o.anchor[0] for o in outcomes], [o.links for o in outcomes]) if units.needed(outcomes) else []
     outcomes = _for_target(target.of_file(path, source), outcomes)
     return finish(path, lang, source, outcomes, ids)
 

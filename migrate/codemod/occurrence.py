@@ -56,6 +56,7 @@ class Outcome:
     # Whether the site is part of a request/response flow (requests, their reads, filters, constants, mocks,
     # assertions): such sites change together or not at all. Grants, Connect conditions and prose are not.
     flow: bool = True
+    links: tuple[int, ...] = ()  # offsets of other sites this one is bound to (a read's requests)
 
 
 @dataclass(frozen=True)

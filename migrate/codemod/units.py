@@ -149,8 +149,9 @@ def needed(outcomes: list[Outcome]) -> bool:
     return len(flow) > 1 and any(o.classification != REWRITTEN for o in flow)
 
 
-def unit_ids(syn: Syntax, path: str, anchors: list[int]) -> list[int]:
-    """For each anchor offset, the id of its unit (equal ids: one unit)."""
+def unit_ids(syn: Syntax, path: str, anchors: list[int], links: list[tuple[int, ...]] | None = None) -> list[int]:
+    """For each anchor offset, the id of its unit (equal ids: one unit). `links[i]` are offsets the site at
+    anchors[i] is bound to whatever the names say (a response read and the requests it pairs with)."""
     if syn.fam in ("json", "yaml", "hcl") or is_test_file(path, syn.src):
         return [0] * len(anchors)
     sc = scopes(syn)
@@ -182,16 +183,31 @@ def unit_ids(syn: Syntax, path: str, anchors: list[int]) -> list[int]:
             for j in defines.get(name, ()):
                 if j != i:
                     uf.union(i, j)
+    def scope_at(a: int) -> int | None:
+        return next((i for i, (s, e) in enumerate(spans) if s <= a < e), None)
+
+    for a, bound in zip(anchors, links or [()] * len(anchors)):
+        i = scope_at(a)
+        for b in bound:
+            j = scope_at(b)
+            if i is not None and j is not None:
+                uf.union(i, j)
     out = []
     for a in anchors:
-        k = next((i for i, (s, e) in enumerate(spans) if s <= a < e), None)
+        k = scope_at(a)
         out.append(uf.find(k) if k is not None else -1 - a)  # outside every scope: a unit of its own
     return out
 
 
 def _mutated(name: str, text: str) -> bool:
     n = re.escape(name)
-    return bool(re.search(rf"(?<![.\w$]){n}\s*(?:=(?!=)|\+=|\.(?:push|append|extend|update|set|put|add|setdefault|splice)\s*\(|\[[^\]]*\]\s*=(?!=))|\bglobal\s+{n}\b", text))
+    # `perms = ...`, `this.perms = ...`, `self.perms[k] = ...`, `$this->perms = ...`, `perms.push(...)`, `global perms`
+    return bool(
+        re.search(
+            rf"(?:(?<![.\w$])|(?<=\bthis\.)|(?<=\bself\.)|(?<=\$this->)){n}\s*(?:=(?!=)|\+=|\.(?:push|append|extend|update|set|put|add|setdefault|splice)\s*\(|\[[^\]]*\]\s*=(?!=))|\bglobal\s+{n}\b",
+            text,
+        )
+    )
 
 
 def resolve(outcomes: list[Outcome], ids: list[int], line_of) -> list[Outcome]:

@@ -164,3 +164,21 @@ def test_every_message_is_a_sentence_naming_the_unit():
     for f, other in zip(res.findings, ("line 3", "line 2")):
         assert f.message[0].isupper() and f.message.endswith(".")
         assert other in f.message
+
+
+def test_a_read_in_another_method_is_in_its_request_s_unit():
+    """A field set in one method and read in another: the read pairs with the request file-wide, and the
+    unit follows the pairing, so an issue-context object read there holds the request back."""
+    src = (
+        "class Gate {\n"
+        "  async load(issueKey) {\n"
+        "    this.perms = await get(`/rest/api/3/mypermissions?issueKey=${issueKey}&permissions=BROWSE_PROJECTS`);\n"
+        "  }\n"
+        "  entry() {\n"
+        "    return this.perms.permissions.BROWSE_PROJECTS;\n"
+        "  }\n"
+        "}\n"
+    )
+    res = rewrite("javascript", src)
+    assert res.new_source == src
+    assert [(f.line, f.classification) for f in res.findings] == [(3, NEEDS_REVIEW), (6, NEEDS_REVIEW)]

@@ -176,6 +176,13 @@ def match(occ: Occ, fx: FileCtx) -> Outcome | None:
     info = analyse_read(occ, fx)
     if info is None:
         return _fixture(occ, fx) if occ.key in OLD_KEYS and (occ.lit is None or occ.whole) else None
+    out = _match(occ, fx, info)
+    # a read and the requests it pairs with are one unit, wherever in the file they are
+    out.links = tuple(r.span[0] for r in info.paired)
+    return out
+
+
+def _match(occ: Occ, fx: FileCtx, info: ReadInfo) -> Outcome:
     syn = fx.syn
     anchor = span(info.read)
     ctx, why = context_of(info)
