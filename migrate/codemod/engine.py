@@ -44,7 +44,8 @@ def rewrite(path_or_lang: str, source: str) -> Result:
         fx = _file(path, lang, source)
         outcomes = _outcomes(fx)
         ids = units.unit_ids(fx.syn, path, [o.anchor[0] for o in outcomes], [o.links for o in outcomes]) if units.needed(outcomes) else []
-    outcomes = _for_target(target.of_file(path, source), outcomes)
+    if outcomes:
+        outcomes = _for_target(target.of_file(path, source), outcomes)
     return finish(path, lang, source, outcomes, ids)
 
 
@@ -60,7 +61,7 @@ def _file(path: str, lang: str, source: str, embedded: bool = False) -> FileCtx:
     if "VIEW_" in source:
         fx.new_occs = find_occurrences(syn, NEW_OCC_RE)
     variants = find_variants(syn) if VARIANT_HINT in source else []
-    fx.requests = rules.requests(fx)
+    fx.find_requests = rules.requests
     fx.variants = variants
     return fx
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from migrate.codemod import context as C
-from migrate.codemod.occurrence import OCC_RE, VARIANT_RE, Outcome
+from migrate.codemod.occurrence import ASSERT_HINT, OCC_RE, VARIANT_RE, Outcome
 from migrate.codemod.model import ISSUE, NEEDS_REVIEW, NEW_KEYS, OLD_ALIAS, OLD_KEY, PROJECT, REPORT_ONLY, REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit, keys_for
 from migrate.codemod.rules.common import QUERY_LIST_RE, is_prose, parse_list, rewrite_list
 from migrate.codemod.rules.grant_filter import ACCESS_MSG, UNKNOWN_MSG, membership, purpose
@@ -416,13 +416,14 @@ def analyse(path: str, src: str) -> list[Outcome]:
     g = GFile(path, src)
     code_by_start = {t.start: k for k, t in enumerate(g.code)}
     outcomes = []
+    may_assert = ASSERT_HINT.search(src) is not None
     for m in OCC_RE.finditer(src):
         s, e = m.span(1)
         key = m.group(1)
         k = _token_index(g, s, e, code_by_start)
         if k is None:
             continue  # in a comment (comments are not tokens)
-        out = _assertion(g, k, key) or _classify(g, k, key, s, e)
+        out = (_assertion(g, k, key) if may_assert else None) or _classify(g, k, key, s, e)
         if out is not None:
             outcomes.append(out)
     if "rowse" in src:

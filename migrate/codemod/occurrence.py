@@ -26,6 +26,8 @@ VARIANT_RE = re.compile(
     r"|permissions?[\"']?\s*[:=]>?\s*[\"']?(browse)(?![A-Za-z0-9_])",
     re.I,
 )
+# Text an assertion needs (assert*, expect*, verify*, should*, Go's require.* and t.Error/t.Fatal/t.Fail).
+ASSERT_HINT = re.compile(r"assert|expect|verify|should|require\.|\bt\.(?:Error|Fatal|Fail)")
 # Bytes that must be in a file for VARIANT_RE to match (a cheap test before the regex).
 VARIANT_HINT = "rowse"
 
@@ -79,11 +81,27 @@ class FileCtx:
     occs: list[Occ] = field(default_factory=list)
     new_occs: list[Occ] = field(default_factory=list)
     variants: list[Occ] = field(default_factory=list)
-    requests: list[RequestSite] = field(default_factory=list)  # filled by the engine before the rules run
+    # finds the permission requests of a file; the engine passes the rules' finder in (no import back up)
+    find_requests: Callable[["FileCtx"], list[RequestSite]] | None = None
+    _requests: list[RequestSite] | None = None
     embedded: bool = False
     # analyse(lang, source) for JSON held in a string literal; the engine passes itself in (no import back up)
     analyse_embedded: Callable[[str, str], list[Outcome]] | None = None
-    _assertions: list[tuple[int, int]] | None = None
+    _may_assert: bool | None = None
+
+    @property
+    def requests(self) -> list[RequestSite]:
+        """Every permission request in the file (found on first use: most files never ask)."""
+        if self._requests is None:
+            self._requests = self.find_requests(self) if self.find_requests is not None else []
+        return self._requests
+
+    @property
+    def may_assert(self) -> bool:
+        """Whether the file can hold an assertion at all (a cheap text test before walking the tree)."""
+        if self._may_assert is None:
+            self._may_assert = ASSERT_HINT.search(self.src) is not None
+        return self._may_assert
 
     @property
     def imports_dc_api(self) -> bool:

@@ -22,6 +22,8 @@ RULE = "assertion"
 def match(occ: Occ, fx: FileCtx) -> Outcome | None:
     if occ.key != OLD_KEY and not occ.variant:
         return None
+    if not fx.may_assert:
+        return None
     node = occ.lit if occ.lit is not None else occ.leaf
     found = fx.syn.assertion_of(node)
     if found is None:
