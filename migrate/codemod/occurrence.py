@@ -142,7 +142,9 @@ def find_variants(syn: Syntax) -> list[Occ]:
 
 def _occ_at(syn: Syntax, s: int, e: int, key: str) -> Occ | None:
     leaf = syn.node_at(s, e)
-    if syn.is_comment(leaf) or any(syn.is_comment(a) for a in leaf.ancestors()):
+    # comments are leaves, or hold their parts one or two levels down (doc comments): no need to climb further
+    p = leaf.parent()
+    if syn.is_comment(leaf) or (p is not None and (syn.is_comment(p) or (p.parent() is not None and syn.is_comment(p.parent())))):
         return None
     lit = syn.literal_of(leaf)
     if lit is not None and syn.is_docstring(lit):
