@@ -87,8 +87,10 @@ def register(app: typer.Typer) -> None:
             print_json({**to_json(report), "exit_code": exit_code(report, mode, strict)})
         else:
             _render(report, mode)
+        from migrate.codemod.output import error_sentence
+
         for path, message in report.errors:
-            err.print(f"[bold red]error:[/] {escape(display_path(path))}: {escape(message)}")
+            err.print(f"[bold red]error:[/] {escape(error_sentence(path, message))}")
         raise typer.Exit(exit_code(report, mode, strict))
 
 
@@ -137,6 +139,11 @@ def _render(report: RunReport, mode: str) -> None:
         else:  # one greppable line per site
             for f in findings:
                 out.print(f"{display_path(f.file)}:{f.line}:{f.column}: {f.classification} [{f.rule}] {f.message}", markup=False)
+    if report.skipped_files:
+        from migrate.codemod.output import skip_sentence
+
+        for path, reason in report.skipped_files:
+            out.print(f"skipped: {skip_sentence(path, reason)}", markup=False)
     counts = report.counts()
     changed = len(report.written) if mode == "write" else len(report.changed_files)
     verb = {"write": "files rewritten", "check": "files that would change", "diff": "files with changes"}[mode]

@@ -1,117 +1,30 @@
 """The pure per-file rewrite: `rewrite(path_or_lang, source) -> Result(new_source, findings)`.
 
-1. Find every occurrence of BROWSE_PROJECTS (and the deprecated alias BROWSE) in the source.
+1. Find every occurrence of BROWSE_PROJECTS (the deprecated alias BROWSE, and other spellings) in the source.
 2. Locate it in the syntax tree (ast-grep; a tokenizer for Groovy). Comments are never touched.
 3. Ask the rule modules, in order, what the occurrence is. The first that recognises it returns an Outcome:
    a classification, a message saying why, and (for rewrites) edits to the literal(s) only.
-4. Merge outcomes (identical edits from two occurrences of one list are one change), refuse overlapping
-   edits (the later site becomes needs-review), apply the edits, and turn outcomes into Findings.
+4. Code that talks to Data Center is reported only; code that talks to both Cloud and Data Center is
+   reviewed by hand (`target`).
+5. Refuse overlapping edits (the later site becomes needs-review), then group the sites into change units
+   (`units`): a unit with any site that is not a certain rewrite changes nothing. Apply the edits of the
+   units left and turn outcomes into Findings, each message a complete sentence.
 """
 
 from __future__ import annotations
 
-import bisect
-import re
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import replace
 
-from ast_grep_py import SgNode
-
+from migrate.codemod import groovy, rules, target, units
 from migrate.codemod.languages import language_of
-from migrate.codemod.model import NEEDS_REVIEW, OLD_KEY, Edit, Finding, Result
+from migrate.codemod.model import NEEDS_REVIEW, OLD_KEY, REPORT_ONLY, REWRITTEN, Edit, Finding, LineIndex, Result
+from migrate.codemod.occurrence import NEW_OCC_RE, OCC_RE, VARIANT_HINT, VARIANT_RE, FileCtx, Outcome, find_occurrences, find_variants
 from migrate.codemod.syntax import Syntax
 
-# An occurrence of a key: not inside a longer identifier; `%2C` before it still counts (encoded comma lists).
-OCC_RE = re.compile(r"(?:(?<![A-Za-z0-9_$])|(?<=%2[cC]))(BROWSE_PROJECTS|BROWSE)(?![A-Za-z0-9_])")
-NEW_OCC_RE = re.compile(r"(?:(?<![A-Za-z0-9_$])|(?<=%2[cC]))(VIEW_PROJECTS|VIEW_ISSUES)(?![A-Za-z0-9_])")
 
-
-@dataclass
-class Occ:
-    start: int
-    end: int
-    key: str  # BROWSE_PROJECTS | BROWSE | VIEW_PROJECTS | VIEW_ISSUES
-    leaf: SgNode
-    lit: SgNode | None  # the string literal holding it, if any
-    whole: bool = False  # the literal's content is exactly the key (a key literal, not text containing it)
-
-    @property
-    def ident(self) -> bool:
-        return self.lit is None
-
-
-@dataclass
-class Outcome:
-    rule: str
-    classification: str | None  # None: recognised and already migrated (no finding)
-    message: str = ""
-    anchor: tuple[int, int] = (0, 0)
-    edits: tuple[Edit, ...] = ()
-    context: str | None = None
-
-
-@dataclass(frozen=True)
-class RequestSite:
-    """A permission request (check) found in the file, with its statically known context (or None)."""
-
-    span: tuple[int, int]
-    scope: tuple[int, int]
-    context: str | None
-    body: bool = False  # a POST /permissions/check style body (its response is a list of {permission, ...})
-    why: str = ""  # why the context is unknown (when it is)
-
-
-@dataclass
-class FileCtx:
-    path: str
-    lang: str
-    src: str
-    syn: Syntax
-    occs: list[Occ] = field(default_factory=list)
-    new_occs: list[Occ] = field(default_factory=list)
-    embedded: bool = False
-
-    @cached_property
-    def imports_dc_api(self) -> bool:
-        return bool(re.search(r"^\s*import\s+(?:static\s+)?com\.atlassian\.jira\.", self.src, re.M))
-
-    @cached_property
-    def blocked_requests(self) -> dict[tuple[int, int], str]:
-        """Requests whose paired response reads cannot be rewritten: span -> why (they stay as they are)."""
-        from migrate.codemod.rules.response_read import blocked_requests
-
-        return blocked_requests(self)
-
-    @cached_property
-    def requests(self) -> list[RequestSite]:
-        """Every permission request in the file (old keys and already-migrated ones), for pairing reads."""
-        from migrate.codemod.rules import request_site
-
-        out: dict[tuple[int, int], RequestSite] = {}
-        for occ in self.occs + self.new_occs:
-            site = request_site(occ, self)
-            if site is not None and site.span not in out:
-                out[site.span] = site
-        return list(out.values())
-
-
-def find_occurrences(syn: Syntax, regex: re.Pattern) -> list[Occ]:
-    out = []
-    src = syn.src
-    for m in regex.finditer(src):
-        s, e = m.span(1)
-        leaf = syn.node_at(s, e)
-        if syn.is_comment(leaf) or any(syn.is_comment(a) for a in leaf.ancestors()):
-            continue
-        lit = syn.literal_of(leaf)
-        if lit is not None and syn.is_docstring(lit):
-            continue
-        occ = Occ(s, e, m.group(1), leaf, lit)
-        if lit is not None:
-            cs, ce = syn.content_span(lit)
-            occ.whole = (cs, ce) == (s, e)
-        out.append(occ)
-    return out
+def mentions_key(source: str) -> bool:
+    """The cheap test: could this source hold any spelling of the key?"""
+    return "BROWSE" in source or (VARIANT_HINT in source and VARIANT_RE.search(source) is not None)
 
 
 def rewrite(path_or_lang: str, source: str) -> Result:
@@ -120,61 +33,93 @@ def rewrite(path_or_lang: str, source: str) -> Result:
     if lang is None:
         raise ValueError(f"unsupported language or file type: {path_or_lang!r}")
     path = path_or_lang if path_or_lang != lang else f"<{lang}>"
-    if "BROWSE" not in source:
+    if not mentions_key(source):
         return Result(lang, source, source, ())
     if lang == "groovy":
-        from migrate.codemod import groovy
-
         outcomes = groovy.analyse(path, source)
+        for o in outcomes:
+            o.flow = o.flow and o.rule not in rules.STANDALONE
+        ids = [0] * len(outcomes)  # a script is one unit
     else:
-        outcomes = analyse(path, lang, source)
-    return finish(path, lang, source, outcomes)
+        fx = _file(path, lang, source)
+        outcomes = _outcomes(fx)
+        ids = units.unit_ids(fx.syn, path, [o.anchor[0] for o in outcomes], [o.links for o in outcomes]) if units.needed(outcomes) else []
+    if outcomes:
+        outcomes = _for_target(target.of_file(path, source), outcomes)
+    return finish(path, lang, source, outcomes, ids)
 
 
 def analyse(path: str, lang: str, source: str, *, embedded: bool = False) -> list[Outcome]:
-    from migrate.codemod.rules import classify
+    """The rules' outcomes for one source (before units and targets are applied)."""
+    return _outcomes(_file(path, lang, source, embedded))
 
+
+def _file(path: str, lang: str, source: str, embedded: bool = False) -> FileCtx:
     syn = Syntax(lang, source)
-    fx = FileCtx(path, lang, source, syn, embedded=embedded)
-    fx.occs = find_occurrences(syn, OCC_RE)
+    fx = FileCtx(path, lang, source, syn, embedded=embedded, analyse_embedded=lambda lg, src: analyse(path, lg, src, embedded=True))
+    fx.occs = find_occurrences(syn, OCC_RE) if "BROWSE" in source else []
     if "VIEW_" in source:
         fx.new_occs = find_occurrences(syn, NEW_OCC_RE)
+    variants = find_variants(syn) if VARIANT_HINT in source else []
+    fx.find_requests = rules.requests
+    fx.variants = variants
+    return fx
+
+
+def _outcomes(fx: FileCtx) -> list[Outcome]:
+    syn = fx.syn
     outcomes = []
-    for occ in fx.occs:
+    for occ in fx.occs + fx.variants:
         if syn.in_error(occ.leaf):
-            if occ.key == OLD_KEY:
-                outcomes.append(Outcome("unrecognised", NEEDS_REVIEW, "BROWSE_PROJECTS in code the parser could not read (syntax error?): check by hand", (occ.start, occ.end)))
+            if occ.key == OLD_KEY or occ.variant:
+                outcomes.append(Outcome("unrecognised", NEEDS_REVIEW, f"{occ.key} in code the parser could not read (a syntax error?): check it by hand", (occ.start, occ.end)))
             continue
-        outcomes.extend(classify(occ, fx))
+        outcomes.extend(rules.classify(occ, fx))
     return outcomes
+
+
+def _for_target(t: target.Target, outcomes: list[Outcome]) -> list[Outcome]:
+    """Data Center code is reported only (it has no new keys); code serving both needs a person."""
+    if t.dc is None:
+        return outcomes
+    out = []
+    for o in outcomes:
+        if o.classification is None:
+            out.append(o)
+        elif t.cloud is None:
+            out.append(replace(o, classification=REPORT_ONLY, edits=(), message=f"Data Center code ({t.dc}): Data Center has no VIEW_PROJECTS or VIEW_ISSUES keys, so nothing changes here. Reported only; the site would otherwise be: {units.sentence(o.message)}"))
+        elif o.classification == REWRITTEN:
+            out.append(replace(o, classification=NEEDS_REVIEW, edits=(), message=f"{units.sentence(o.message)} Not rewritten: this file talks to Data Center ({t.dc}) and {t.cloud}; Data Center has no new keys, so change only the Cloud code path, by hand."))
+        else:
+            out.append(o)
+    return out
 
 
 # ----------------------------------------------------------------------------- merging and applying
 
 
-def finish(path: str, lang: str, source: str, outcomes: list[Outcome]) -> Result:
-    outcomes = _merge(outcomes)
+def finish(path: str, lang: str, source: str, outcomes: list[Outcome], ids: list[int] | None = None) -> Result:
+    ids = ids if ids is not None and len(ids) == len(outcomes) else [0] * len(outcomes)
+    merged = _merge(list(zip(outcomes, ids)))
+    order = sorted(range(len(merged)), key=lambda i: (merged[i][0].anchor, merged[i][0].rule))
+    outs = [merged[i][0] for i in order]
+    uids = [merged[i][1] for i in order]
     accepted: list[Edit] = []
-    final: list[Outcome] = []
-    for out in sorted(outcomes, key=lambda o: (o.anchor, o.rule)):
-        if out.classification is None:
+    for k, out in enumerate(outs):
+        if out.classification != REWRITTEN or not out.edits:
             continue
-        if out.edits:
-            clash = [e for e in out.edits if any(_overlaps(e, a) for a in accepted)]
-            if clash:
-                out = Outcome(
-                    out.rule,
-                    NEEDS_REVIEW,
-                    out.message + " (not rewritten: overlaps another change in this file; run again after this pass)",
-                    out.anchor,
-                    (),
-                    out.context,
-                )
-            else:
-                accepted.extend(e for e in out.edits if e not in accepted)
-        final.append(out)
-    new_source = apply_edits(source, accepted)
+        if any(_overlaps(e, a) for e in out.edits for a in accepted):
+            outs[k] = replace(out, classification=NEEDS_REVIEW, edits=(), message=units.sentence(out.message) + " Not rewritten: it overlaps another change in this file; run the codemod again after this pass.")
+        else:
+            accepted.extend(e for e in out.edits if e not in accepted)
     lines = LineIndex(source)
+    outs = units.resolve(outs, uids, lambda off: lines.pos(off)[0])
+    final = [o for o in outs if o.classification is not None]
+    edits: list[Edit] = []
+    for o in final:
+        if o.classification == REWRITTEN:
+            edits.extend(e for e in o.edits if e not in edits)
+    new_source = apply_edits(source, edits)
     findings = tuple(_finding(path, lang, source, lines, o) for o in final)
     findings = tuple(sorted(findings, key=lambda f: (f.line, f.column, f.rule)))
     return Result(lang, source, new_source, findings)
@@ -192,13 +137,13 @@ def _overlaps(a: Edit, b: Edit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _merge(outcomes: list[Outcome]) -> list[Outcome]:
+def _merge(items: list[tuple[Outcome, int]]) -> list[tuple[Outcome, int]]:
     """One finding per site: outcomes with the same rule and anchor (or the same edits) are one."""
-    seen: dict[tuple, Outcome] = {}
-    for o in outcomes:
+    seen: dict[tuple, tuple[Outcome, int]] = {}
+    for o, uid in items:
         key = (o.rule, o.classification, tuple(sorted((e.start, e.end, e.text) for e in o.edits)) if o.edits else o.anchor)
         if key not in seen:
-            seen[key] = o
+            seen[key] = (o, uid)
     return list(seen.values())
 
 
@@ -213,15 +158,6 @@ def apply_edits(source: str, edits: list[Edit]) -> str:
         pos = e.end
     out.append(source[pos:])
     return "".join(out)
-
-
-class LineIndex:
-    def __init__(self, source: str):
-        self.starts = [0] + [m.end() for m in re.finditer("\n", source)]
-
-    def pos(self, offset: int) -> tuple[int, int]:
-        i = bisect.bisect_right(self.starts, offset) - 1
-        return i + 1, offset - self.starts[i] + 1
 
 
 def _finding(path: str, lang: str, source: str, lines: LineIndex, o: Outcome) -> Finding:
@@ -248,7 +184,7 @@ def _finding(path: str, lang: str, source: str, lines: LineIndex, o: Outcome) ->
         language=lang,
         rule=o.rule,
         classification=o.classification or NEEDS_REVIEW,
-        message=o.message,
+        message=units.sentence(o.message),
         original=source[lo:hi],
         replacement=replacement,
         context=o.context,

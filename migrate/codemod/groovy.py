@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass, field
 
 from migrate.codemod import context as C
-from migrate.codemod.engine import OCC_RE, Outcome
+from migrate.codemod.occurrence import ASSERT_HINT, OCC_RE, VARIANT_RE, Outcome
 from migrate.codemod.model import ISSUE, NEEDS_REVIEW, NEW_KEYS, OLD_ALIAS, OLD_KEY, PROJECT, REPORT_ONLY, REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit, keys_for
-from migrate.codemod.rules.common import QUERY_LIST_RE, parse_list, rewrite_list
+from migrate.codemod.rules.common import QUERY_LIST_RE, is_prose, parse_list, rewrite_list
+from migrate.codemod.rules.grant_filter import ACCESS_MSG, UNKNOWN_MSG, membership, purpose
 
 IDENT_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 NUM_RE = re.compile(r"\d[\w.]*")
@@ -410,35 +411,51 @@ class GFile:
 
 
 def analyse(path: str, src: str) -> list[Outcome]:
+    """Outcomes for a script. The engine treats a script as one change unit: every read pairs with every
+    request, so one site that cannot be rewritten keeps all of them as they are."""
     g = GFile(path, src)
     code_by_start = {t.start: k for k, t in enumerate(g.code)}
     outcomes = []
+    may_assert = ASSERT_HINT.search(src) is not None
     for m in OCC_RE.finditer(src):
         s, e = m.span(1)
         key = m.group(1)
         k = _token_index(g, s, e, code_by_start)
         if k is None:
             continue  # in a comment (comments are not tokens)
-        out = _classify(g, k, key, s, e)
+        out = (_assertion(g, k, key) if may_assert else None) or _classify(g, k, key, s, e)
         if out is not None:
             outcomes.append(out)
-    return _together(outcomes, src)
+    if "rowse" in src:
+        for m in VARIANT_RE.finditer(src):
+            grp = 1 if m.group(1) is not None else 2
+            s, e = m.span(grp)
+            text = m.group(grp)
+            k = _token_index(g, s, e, code_by_start)
+            if text in (OLD_KEY, OLD_ALIAS) or k is None or g.code[k].kind != "str":
+                continue
+            t = g.code[k]
+            content = masked(src, t)
+            if is_prose(content, s - t.cs, e - t.cs):
+                outcomes.append(Outcome("key-variant", NEEDS_REVIEW, f"text names the permission as {text!r}: update it if it describes the permission", (t.start, t.end), flow=False))
+            else:
+                outcomes.append(_review("key-variant", f"the permission is named {text!r} (another spelling of BROWSE_PROJECTS): use VIEW_PROJECTS for a project check, VIEW_PROJECTS and VIEW_ISSUES for an issue check; change it by hand", (t.start, t.end)))
+    return outcomes
 
 
-def _together(outcomes: list[Outcome], src: str) -> list[Outcome]:
-    """Requests and reads change together: in a script every read pairs with every request, so one read that
-    cannot be rewritten keeps all requests (and so all reads) as they are."""
-    stuck = [o for o in outcomes if o.rule == "response-read" and o.classification == NEEDS_REVIEW]
-    changing = [o for o in outcomes if o.rule in ("url-query", "check-body", "response-read") and o.classification == REWRITTEN]
-    if not stuck or not changing:
-        return outcomes
-    line = src.count("\n", 0, stuck[0].anchor[0]) + 1
-    out = []
-    for o in outcomes:
-        if any(o is c for c in changing):
-            o = Outcome(o.rule, NEEDS_REVIEW, f"{o.message}; not rewritten: it must change together with the response read at line {line}, which the codemod cannot rewrite", o.anchor, (), o.context)
-        out.append(o)
-    return out
+def _assertion(g: GFile, k: int, key: str) -> Outcome | None:
+    """`assert ...` (Groovy's power assert, Spock) and assert*/expect*/verify* calls: never rewritten."""
+    if key != OLD_KEY:
+        return None
+    lo, hi = g.statement_bounds(k)
+    while g.text(lo - 1) in ("(", "[") and g.tok(lo - 1) is not None:  # out of brackets to the whole statement
+        lo, hi = g.statement_bounds(lo - 1)
+    for j in range(lo, k):
+        t = g.code[j]
+        if t.kind == "ident" and (t.text == "assert" or re.match(r"(assert\w*|expect\w*|verify\w*)$", t.text) and g.text(j + 1) == "("):
+            if j == lo or g.text(j - 1) in (":", ";", "{", ")"):
+                return _review("assertion", f"a test assertion names {key}: assertions are never rewritten. Update it by hand to what the code under test does after the split", (t.start, g.code[hi].end))
+    return None
 
 
 def _token_index(g: GFile, s: int, e: int, by_start: dict[int, int]) -> int | None:
@@ -487,12 +504,12 @@ def _classify(g: GFile, k: int, key: str, s: int, e: int) -> Outcome | None:
         kl, joined, where = found
         ctx = C.from_url_text(joined)
         if ctx is None or ctx.value is None:
-            if any(x in NEW_KEYS for x in kl.keys()):
+            if all(x in kl.keys() for x in NEW_KEYS):
                 return None
             why = ctx.why if ctx else "no projectKey/projectId/issueKey/issueId in the same URL expression"
-            return _review("url-query", f"permissions= query parameter with {key}: {why} (set elsewhere, at run time, or global context)", where)
-        out = _guard(g, ctx, "url-query", where, "permissions= query parameter")
-        return out or _none_if_skip(rewrite_list("url-query", kl, ctx, where, "permissions= query parameter"))
+            return _review("url-query", f"the permissions= query parameter with {key}: {why} (set elsewhere, at run time, or global context)", where)
+        out = _guard(g, ctx, "url-query", where, "the permissions= query parameter")
+        return out or _none_if_skip(rewrite_list("url-query", kl, ctx, where, "the permissions= query parameter"))
     whole = (t.cs, t.ce) == (s, e)
     # response read by subscript: x.permissions['BROWSE_PROJECTS'] (or the alias 'BROWSE')
     if whole and g.text(k - 1) == "[" and g.text(k + 1) == "]":
@@ -503,7 +520,10 @@ def _classify(g: GFile, k: int, key: str, s: int, e: int) -> Outcome | None:
         return None
     if not whole:
         if dc:
-            return Outcome("server-api", REPORT_ONLY, "BROWSE_PROJECTS in a script that imports com.atlassian.jira.* (Data Center). Reported only", (t.start, t.end))
+            return Outcome("server-api", REPORT_ONLY, "BROWSE_PROJECTS in a script that imports com.atlassian.jira.* (Data Center). Reported only", (t.start, t.end), flow=False)
+        content = masked(src, t)
+        if is_prose(content, s - t.cs, e - t.cs):
+            return Outcome("unrecognised", NEEDS_REVIEW, "text (a message or label) names BROWSE_PROJECTS: update it if it describes the permission", (t.start, t.end), flow=False)
         return _review("unrecognised", "text or an expression inside a string names BROWSE_PROJECTS: update it if it checks the permission", (t.start, t.end))
     lst = g.enclosing(k, "[")
     if lst is not None and lst in g.match:
@@ -521,23 +541,23 @@ def _classify(g: GFile, k: int, key: str, s: int, e: int) -> Outcome | None:
             lst_open = g.enclosing(k, "[")
             content_keys = [g.value(j) for j in range(lst_open + 1, g.match.get(lst_open, lst_open + 1))]
         if ctx is None or ctx.value is None:
-            if any(x in NEW_KEYS for x in content_keys):
+            if all(x in content_keys for x in NEW_KEYS):
                 return None
             why = ctx.why if ctx else "no issues/issueKey or projects/projectKey beside it"
-            return _review("check-body", f"permissions request names {key} but its context is not known statically: {why}", anchor)
-        out = _guard(g, ctx, "check-body", anchor, "permissions request")
+            return _review("check-body", f"the permissions request names {key} but its context is not known statically: {why}", anchor)
+        out = _guard(g, ctx, "check-body", anchor, "the permissions request")
         if out is not None:
             return out
         if shape == "list":
             needed = keys_for(ctx.value)
             if any(x in NEW_KEYS for x in content_keys):
-                return None if all(x in content_keys for x in needed) else _review("check-body", "permission list already names some new keys: finish by hand", anchor)
+                return None if all(x in content_keys for x in needed) else _review("check-body", "the permission list already names some new keys: finish it by hand", anchor)
             q = src[t.start : t.cs]
             new = f"{q}{VIEW_PROJECTS}{q}" + ("" if ctx.value == PROJECT else f", {q}{VIEW_ISSUES}{q}")
-            return Outcome("check-body", REWRITTEN, f"permission check body in {ctx.value} context ({ctx.why}): BROWSE_PROJECTS -> {' + '.join(needed)}", anchor, (Edit(t.start, t.end, new),), ctx.value)
+            return Outcome("check-body", REWRITTEN, f"the permission check body in {ctx.value} context ({ctx.why}): BROWSE_PROJECTS -> {' + '.join(needed)}", anchor, (Edit(t.start, t.end, new),), ctx.value)
         content = masked(src, t)
         kl = parse_list(content, 0, len(content), [(0, len(content), t.cs)], (t.start, t.end))
-        return _none_if_skip(rewrite_list("check-body", kl, ctx, anchor, "permissions parameter"))
+        return _none_if_skip(rewrite_list("check-body", kl, ctx, anchor, "the permissions parameter"))
     # comparisons
     op_before = g.text(k - 1) in ("==", "!=")
     op_after = g.text(k + 1) in ("==", "!=")
@@ -582,16 +602,16 @@ def _read(g: GFile, k: int, s: int, e: int, key_tok: int | None = None) -> Outco
     if g.text(last + 1) == "=":
         return _review("response-read", f"{key} is written to, not read, in a permissions object: change by hand", anchor)
     if not reqs:
-        return _review("response-read", f"reads {key} from a permissions response, but no permission request in the same script to pair it with", anchor)
+        return _review("response-read", f"this code reads {key} from a permissions response, but no permission request in the same script to pair it with", anchor)
     ctxs = set(reqs)
     if None in ctxs or len(ctxs) > 1:
         why = "a permission request in the script has no static context" if None in ctxs else "the script makes both project- and issue-context requests"
-        return _review("response-read", f"reads {key} from a permissions response, but {why}", anchor)
+        return _review("response-read", f"this code reads {key} from a permissions response, but {why}", anchor)
     ctx = ctxs.pop()
     if ctx == PROJECT:
         return Outcome("response-read", REWRITTEN, f"permissions response read in project context (paired with the request in the same script): {key} -> VIEW_PROJECTS", anchor, (Edit(s, e, VIEW_PROJECTS),), ctx)
     if not boolean:
-        return _review("response-read", f"reads the {key} object (not havePermission) in issue context: both VIEW_PROJECTS and VIEW_ISSUES must hold; combine by hand", anchor)
+        return _review("response-read", f"this code reads the {key} object (not havePermission) in issue context: both VIEW_PROJECTS and VIEW_ISSUES must hold; combine by hand", anchor)
     for j in range(start, last + 1):
         if g.text(j) == "(" and g.tok(j - 1) is not None and g.tok(j - 1).kind == "ident" and not re.match(r"(get|opt|is|has)([A-Z_]|$)|get$", g.text(j - 1)):
             return _review("response-read", f"issue context needs VIEW_PROJECTS and VIEW_ISSUES, but combining them would repeat the call `{g.text(j - 1)}(...)`: store the response in a variable first, then run the codemod again", anchor)
@@ -605,8 +625,6 @@ def _read(g: GFile, k: int, s: int, e: int, key_tok: int | None = None) -> Outco
 
 
 def _filter(g: GFile, k: int, op_before: bool) -> Outcome | None:
-    from migrate.codemod.rules.grant_filter import membership
-
     t = g.code[k]
     if op_before:
         op_i, other_hi = k - 1, k - 2
@@ -626,9 +644,25 @@ def _filter(g: GFile, k: int, op_before: bool) -> Outcome | None:
     if VIEW_PROJECTS in line and VIEW_ISSUES in line:
         return None
     if "projectPermissions" in g.src:
-        return _review("grant-filter", "compares with BROWSE_PROJECTS in a script that sends permission check bodies: if this reads a check result it must follow the request; if it filters grants, match VIEW_PROJECTS and VIEW_ISSUES too", anchor)
+        return _review("grant-filter", "this code compares with BROWSE_PROJECTS in a script that sends permission check bodies: if this reads a check result it must follow the request; if it filters grants, match VIEW_PROJECTS and VIEW_ISSUES too", anchor)
+    kind, why = purpose(g.src, _script_names(g, k))
+    if kind == "access":
+        return _review("grant-filter", ACCESS_MSG.format(why=why), anchor)
+    if kind == "unknown":
+        return _review("grant-filter", UNKNOWN_MSG, anchor)
     other = g.src[o_a:o_b]
     q = g.src[t.start : t.cs]
     keys = ", ".join(f"{q}{x}{q}" for x in (OLD_KEY, VIEW_PROJECTS, VIEW_ISSUES))
     new = membership("groovy", other, keys, g.code[op_i].text == "!=")
-    return Outcome("grant-filter", REWRITTEN, "filter on BROWSE_PROJECTS now also matches VIEW_PROJECTS and VIEW_ISSUES (grants are added, not replaced)", anchor, (Edit(a, b, new),))
+    return Outcome("grant-filter", REWRITTEN, f"filter on BROWSE_PROJECTS now also matches VIEW_PROJECTS and VIEW_ISSUES ({why}; grants are added, not replaced)", anchor, (Edit(a, b, new),))
+
+
+def _script_names(g: GFile, k: int) -> list[str]:
+    """The name the statement assigns (`def auditRows = ...`) and the method around it."""
+    t = g.code[k]
+    line_start = g.src.rfind("\n", 0, t.start) + 1
+    out = re.findall(r"\b(\w+)\s*=(?![=~])", g.src[line_start : t.start])[:1]
+    m = list(re.finditer(r"\bdef\s+(\w+)\s*\(", g.src[: t.start]))
+    if m:
+        out.append(m[-1].group(1))
+    return out

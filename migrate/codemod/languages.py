@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 # file suffix -> language name (ast-grep's name, or "groovy", which has its own tokenizer)
 EXTENSIONS: dict[str, str] = {
@@ -64,3 +65,19 @@ def is_minified_name(name: str) -> bool:
 def is_forge_manifest(path: str) -> bool:
     return os.path.basename(path) in ("manifest.yml", "manifest.yaml")
 
+
+
+TEST_PATH_RE = re.compile(
+    r"(^|/)(tests?|__tests__|spec|specs)/[^/]*$|(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|[^/]*\.(test|spec)\.[cm]?[jt]sx?|"
+    r"[^/]*Tests?\.(java|kt|php|groovy)|[^/]*Spec\.(groovy|kt))$"
+)
+TEST_CONTENT_RE = re.compile(
+    r"^\s*(?:def test_\w+|async def test_\w+|(?:describe|it|test)\s*\(|@Test\b|func Test\w+\s*\(|class \w+ extends (?:\w+\\)*TestCase\b|"
+    r"class \w+\s*(?:\(|:)\s*(?:unittest\.)?TestCase\b)",
+    re.M,
+)
+
+
+def is_test_file(path: str, src: str) -> bool:
+    """A test file by its path (tests/, *_test.go, *.spec.ts, FooTest.java...) or content (test functions)."""
+    return bool(TEST_PATH_RE.search(path.replace(os.sep, "/")) or TEST_CONTENT_RE.search(src))

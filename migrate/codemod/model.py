@@ -5,6 +5,8 @@ Everything here is plain data (frozen dataclasses, dicts for JSON); rendering is
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import asdict, dataclass, field
 
 OLD_KEY = "BROWSE_PROJECTS"
@@ -76,8 +78,9 @@ RULES: dict[str, RuleInfo] = {
             "grant-filter",
             "PermissionKeyFilter",
             "Code filters grants or keys by `== \"BROWSE_PROJECTS\"`",
-            "A comparison with BROWSE_PROJECTS becomes a membership test on BROWSE_PROJECTS, VIEW_PROJECTS "
-            "and VIEW_ISSUES, so grants written either way still match.",
+            "Where the code keeps books on grants (audit, report, export), a comparison with BROWSE_PROJECTS "
+            "becomes a membership test on BROWSE_PROJECTS, VIEW_PROJECTS and VIEW_ISSUES. A filter that decides "
+            "access, or whose purpose the code does not tell, needs review: VIEW_PROJECTS alone never grants issues.",
         ),
         RuleInfo(
             "connect-condition",
@@ -106,6 +109,20 @@ RULES: dict[str, RuleInfo] = {
             "BROWSE_PROJECTS held in a constant, enum, variable or type",
             "The key is defined once and used elsewhere; the use sites decide the context, so the codemod "
             "does not guess.",
+        ),
+        RuleInfo(
+            "assertion",
+            "PermissionKeyInAssertion",
+            "A test assertion names BROWSE_PROJECTS",
+            "assert, expect(...), assertEquals, assertThat, shouldBe and the like state what the code under test "
+            "does: they are never rewritten, and the code beside them changes only by hand.",
+        ),
+        RuleInfo(
+            "key-variant",
+            "PermissionKeySpelling",
+            "Another spelling of BROWSE_PROJECTS",
+            "Lower-case keys (browse_projects), the display name (\"Browse Projects\", as in JQL's "
+            "projectsWhereUserHasPermission) and Connect's short name browse: reported, never rewritten.",
         ),
         RuleInfo(
             "unrecognised",
@@ -184,6 +201,7 @@ class RunReport:
     files_scanned: int = 0  # files of a supported language that were read (or prefiltered)
     files_matched: int = 0  # files that passed the cheap prefilter and were parsed
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): every file or folder named
     results: list[FileResult] = field(default_factory=list)  # files with findings, changes or errors
     written: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
@@ -203,5 +221,18 @@ class RunReport:
             c[f.classification] += 1
         return c
 
-    def skip(self, reason: str, n: int = 1) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + n
+    def skip(self, reason: str, path: str | None = None) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+        if path is not None:
+            self.skipped_files.append((path, reason))
+
+
+class LineIndex:
+    """Offsets to 1-based (line, column) positions."""
+
+    def __init__(self, source: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", source)]
+
+    def pos(self, offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1

@@ -38,6 +38,17 @@ def unified_diff(result: FileResult) -> str:
     return "".join(lines)
 
 
+def skip_sentence(path: str, reason: str) -> str:
+    """`PATH REASON.`: one sentence naming a skipped file or folder."""
+    from migrate.codemod.scanner import SKIP_REASONS
+
+    return f"{display_path(path)} {SKIP_REASONS.get(reason, 'was skipped (' + reason + ')')}."
+
+
+def error_sentence(path: str, message: str) -> str:
+    return f"{display_path(path)}: {message}" if path else message
+
+
 def summary(report: RunReport) -> dict:
     counts = report.counts()
     return {
@@ -66,5 +77,6 @@ def to_json(report: RunReport, *, with_diff: bool = True) -> dict:
             {"path": r.path, "written": r.path in report.written, **({"diff": unified_diff(r)} if with_diff else {})}
             for r in report.changed_files
         ],
+        "skipped_files": [{"path": p, "reason": r, "message": skip_sentence(p, r)} for p, r in report.skipped_files],
         "errors": [{"path": p, "message": m} for p, m in report.errors],
     }

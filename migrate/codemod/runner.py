@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import stat
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -15,7 +16,7 @@ from typing import Callable
 
 from migrate.codemod.engine import rewrite
 from migrate.codemod.model import FileResult, RunReport
-from migrate.codemod.scanner import Candidate, iter_candidates, read_candidate
+from migrate.codemod.scanner import SKIP_REASONS, UNREAD, Candidate, iter_candidates, read_candidate
 
 MODES = ("diff", "write", "check")
 PARALLEL_MIN_FILES = 400  # below this a process pool costs more than it saves
@@ -27,14 +28,17 @@ def process(c: Candidate) -> tuple[str, FileResult | None, str | None]:
     text, reason, error = read_candidate(c.path)
     if error is not None:
         return "error", FileResult(c.path, c.language, error=error), None
+    if reason is not None and c.explicit and reason in UNREAD:
+        # named to be checked (a pre-commit hook passes each staged file): a file left unread must fail the run
+        return "error", FileResult(c.path, c.language, error=f"it was named to be checked, but it {SKIP_REASONS[reason]}."), None
     if reason is not None:
-        return "skipped", None, reason
+        return "skipped", FileResult(c.path, c.language), reason
     if text is None:
         return "clean", None, None
     try:
         res = rewrite(c.path, text)
     except Exception as e:  # noqa: BLE001 - one bad file must not stop a tree-wide run
-        return "error", FileResult(c.path, c.language, error=f"internal error: {type(e).__name__}: {e}"), None
+        return "error", FileResult(c.path, c.language, error=f"the codemod failed on this file ({type(e).__name__}: {e}); please report it."), None
     if not res.findings and not res.changed:
         return "matched", None, None
     keep = res.changed
@@ -65,13 +69,19 @@ def run(
     t0 = time.perf_counter()
     report = RunReport(mode=mode)
     jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    candidates = iter_candidates(paths, include_vendored=include_vendored, on_skip=lambda reason, _p: report.skip(reason))
+    def on_skip(reason: str, path: str) -> None:
+        if reason == "unsupported-walked":  # other file types in a folder: counted, not listed one by one
+            report.skip("unsupported")
+        else:
+            report.skip(reason, path)
+
+    candidates = iter_candidates(paths, include_vendored=include_vendored, on_skip=on_skip)
 
     def collect(item: tuple[str, FileResult | None, str | None]) -> None:
         status, result, reason = item
         report.files_scanned += 1
         if status == "skipped":
-            report.skip(reason or "skipped")
+            report.skip(reason or "skipped", result.path if result is not None else None)
         elif status == "error":
             report.errors.append((result.path, result.error or "error"))
             report.results.append(result)
@@ -118,16 +128,48 @@ def run(
         progress(done, done)
     report.results.sort(key=lambda r: r.path)
     if mode == "write":
-        for r in report.changed_files:
-            try:
-                write_atomic(r.path, r.source or "", r.new_source or "")
-                report.written.append(r.path)
-            except OSError as e:
-                report.errors.append((r.path, f"cannot write: {e.strerror or e}"))
-            except RuntimeError as e:
-                report.errors.append((r.path, str(e)))
+        _write_all(report)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _write_all(report: RunReport) -> None:
+    """Write every changed file, or none: each is first checked (unchanged since read, writable)."""
+    refused = []
+    for r in report.changed_files:
+        why = preflight(r.path, r.source or "")
+        if why is not None:
+            refused.append((r.path, why))
+    if refused:
+        report.errors.extend(refused)
+        others = len(report.changed_files) - len(refused)
+        if others:
+            report.errors.append(("", f"no file was written: {others} other file(s) would have changed, but a run under --write changes all of its files or none; fix the files above and run again."))
+        return
+    for r in report.changed_files:
+        try:
+            write_atomic(r.path, r.source or "", r.new_source or "")
+            report.written.append(r.path)
+        except OSError as e:
+            report.errors.append((r.path, f"it could not be written ({e.strerror or e})."))
+        except RuntimeError as e:
+            report.errors.append((r.path, str(e)))
+
+
+def preflight(path: str, expected: str) -> str | None:
+    """Why `path` must not be written now (changed on disk since it was read, read-only), or None."""
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as f:
+            current = f.read()
+    except OSError as e:
+        return f"it could not be read again before writing ({e.strerror or e})."
+    if hashlib.sha256(current).digest() != hashlib.sha256(expected.encode("utf-8")).digest():
+        return "it changed on disk during the run, so it was not written; run the codemod again."
+    # mode bits, not only access(2): root may write anything, but a read-only file says "do not change me"
+    if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+        return "it is read-only, so it was not rewritten; make it writable (or leave it out of the run) and run again."
+    return None
 
 
 def write_atomic(path: str, expected: str, new: str) -> None:
@@ -135,7 +177,7 @@ def write_atomic(path: str, expected: str, new: str) -> None:
     with open(path, "rb") as f:
         current = f.read()
     if hashlib.sha256(current).digest() != hashlib.sha256(expected.encode("utf-8")).digest():
-        raise RuntimeError("changed on disk during the run; not written (run again)")
+        raise RuntimeError("it changed on disk during the run, so it was not written; run the codemod again.")
     st = os.stat(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".migrate-codemod-", dir=directory)

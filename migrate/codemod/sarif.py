@@ -11,8 +11,9 @@ import os
 from urllib.parse import quote
 
 from migrate import __version__
-from migrate.codemod.engine import LineIndex
-from migrate.codemod.model import NEEDS_REVIEW, REPORT_ONLY, REWRITTEN, RULES, RunReport
+from migrate.codemod.model import NEEDS_REVIEW, REPORT_ONLY, REWRITTEN, RULES, LineIndex, RunReport
+from migrate.codemod.output import error_sentence, skip_sentence
+from migrate.codemod.scanner import UNREAD
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {REWRITTEN: "warning", NEEDS_REVIEW: "warning", REPORT_ONLY: "note"}
@@ -25,6 +26,26 @@ def _artifact(path: str, base: str) -> dict:
     if rel.startswith(".."):
         return {"uri": "file://" + quote(os.path.abspath(path).replace(os.sep, "/"))}
     return {"uri": quote(rel.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+
+
+def _invocation(report: RunReport, base: str) -> dict:
+    """Skipped files (warnings: not checked) and errors, as tool execution notifications."""
+    notes = []
+    for path, reason in report.skipped_files:
+        notes.append(
+            {
+                "level": "warning" if reason in UNREAD else "note",
+                "message": {"text": skip_sentence(path, reason)},
+                "locations": [{"physicalLocation": {"artifactLocation": _artifact(path, base)}}],
+                "properties": {"skipped": reason},
+            }
+        )
+    for path, message in report.errors:
+        note = {"level": "error", "message": {"text": error_sentence(path, message)}}
+        if path:
+            note["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(path, base)}}]
+        notes.append(note)
+    return {"executionSuccessful": not report.errors, "toolExecutionNotifications": notes}
 
 
 def to_sarif(report: RunReport, *, base: str | None = None) -> dict:
@@ -98,6 +119,7 @@ def to_sarif(report: RunReport, *, base: str | None = None) -> dict:
                 "tool": {"driver": {"name": "migrate-codemod", "version": __version__, "informationUri": INFO_URI, "rules": rules}},
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + quote(base.replace(os.sep, "/").rstrip("/") + "/")}},
                 "results": results,
+                "invocations": [_invocation(report, base)],
                 "columnKind": "unicodeCodePoints",
             }
         ],

@@ -6,12 +6,18 @@
   VCS directories always, minified bundles, lockfiles and files in languages the codemod does not handle.
 - Binary (NUL byte), non-UTF-8 and huge files are skipped when read (see `read_candidate`).
 
-A file named explicitly on the command line is always considered (pre-commit passes files one by one).
+Every skipped file or folder is reported to `on_skip(reason, path)` (SKIP_REASONS says what each means), so
+the run can name it. A file named explicitly on the command line is always considered (pre-commit passes
+files one by one); if it then cannot be read as source, that is the run's error, not a skip.
+
+`iter_candidates` (the walk) and `read_candidate` (the read with its prefilter) are the public entry points;
+other commands that scan app code reuse them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -47,12 +53,29 @@ VENDORED_DIRS = frozenset(
 )
 MAX_BYTES = 2_000_000
 PREFILTER = b"BROWSE"
+# Other spellings of the key (see migrate.codemod.occurrence.VARIANT_RE), tested only when b"rowse" is there.
+VARIANT_BYTES = re.compile(rb"(?i)browse[_ \t]+projects|permissions?[\"']?\s*[:=]>?\s*[\"']?browse\b")
+# Why a file or folder was skipped, as the end of a sentence about it.
+SKIP_REASONS = {
+    "too-large": f"is larger than {MAX_BYTES // 1_000_000} MB, so it was not read",
+    "binary": "holds NUL bytes (a binary file), so it was not read",
+    "not-utf8": "is not valid UTF-8, so it was not read",
+    "minified": "looks minified (very long lines), so it was not analysed",
+    "unreadable": "could not be listed",
+    "vendored": "is a vendored or build folder, so it was not walked (--include-vendored walks it)",
+    "gitignored": "is ignored by .gitignore, so it was not walked",
+    "lockfile": "is a lockfile, so it was not read",
+    "unsupported": "is not a file type the codemod reads",
+}
+# Reasons that mean the file's content could not be checked (for a file named explicitly: an error).
+UNREAD = frozenset({"too-large", "binary", "not-utf8", "minified"})
 
 
 @dataclass(frozen=True)
 class Candidate:
     path: str  # as shown to the user (joined onto the path they gave)
     language: str
+    explicit: bool = False  # named on the command line (not found by walking a folder)
 
 
 class _Ignores:
@@ -139,7 +162,7 @@ def iter_candidates(
             if lang is None:
                 skip("unsupported", given)
             else:
-                yield Candidate(given, lang)
+                yield Candidate(given, lang, explicit=True)
             continue
         yield from _walk(given, _initial_ignores(given).with_dir(os.path.abspath(given)), include_vendored, skip)
 
@@ -152,8 +175,8 @@ def _walk(top: str, ignores: _Ignores, include_vendored: bool, skip) -> Iterator
             with os.scandir(directory) as it:
                 entries = list(it)
             entries.sort(key=lambda e: e.name)
-        except OSError as e:
-            skip("unreadable", f"{directory}: {e.strerror}")
+        except OSError:
+            skip("unreadable", directory)
             continue
         subdirs = []
         check_ignores = bool(ign.specs)
@@ -180,7 +203,7 @@ def _walk(top: str, ignores: _Ignores, include_vendored: bool, skip) -> Iterator
                 continue  # symlinks, sockets...
             lang = language_of(name)
             if lang is None:
-                skip("unsupported", entry.path)
+                skip("unsupported-walked", entry.path)
                 continue
             if name in LOCKFILES:
                 skip("lockfile", entry.path)
@@ -196,20 +219,26 @@ def _walk(top: str, ignores: _Ignores, include_vendored: bool, skip) -> Iterator
             stack.append((sub, ign.with_dir(os.path.abspath(sub))))
 
 
+def mentions_key(data: bytes) -> bool:
+    """The cheap byte prefilter: could these bytes hold any spelling of the key?"""
+    return PREFILTER in data or (b"rowse" in data and VARIANT_BYTES.search(data) is not None)
+
+
 def read_candidate(path: str) -> tuple[str | None, str | None, str | None]:
     """(text, skip reason, error). Text is None when the file is skipped, untouched by the prefilter, or unreadable.
 
-    The cheap byte prefilter runs first: a file without b"BROWSE" costs one read and one `in`.
+    A file over MAX_BYTES is skipped whatever it holds (its end was not read, so it cannot be called clean).
+    Then the cheap byte prefilter: a file without b"BROWSE" (or another spelling) costs one read and one `in`.
     """
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_BYTES + 1)
     except OSError as e:
-        return None, None, f"cannot read: {e.strerror or e}"
-    if PREFILTER not in data:
-        return None, None, None
+        return None, None, f"cannot be read ({e.strerror or e})."
     if len(data) > MAX_BYTES:
         return None, "too-large", None
+    if PREFILTER not in data and not (b"rowse" in data and VARIANT_BYTES.search(data)):  # mentions_key, inlined: it runs for every file
+        return None, None, None
     if b"\0" in data[:8192]:
         return None, "binary", None
     try:

@@ -125,6 +125,10 @@ CALL_KINDS = {
 }
 STATEMENT_HINT = re.compile(r"(statement|declaration|_definition|^block$|^body$|^document$|^program$|^module$|^source_file$)")
 OPEN_QUOTE = re.compile(r"^(?:[rRbBuUfF]{1,2}|@)?(\"\"\"|'''|\"|'|`)")
+# The callee of an assertion call: assert*/expect*/verify*/should* (self.assertEqual, $this->assertSame,
+# assertThat(x).isEqualTo, expect(x).toBe, assert.equal, mock.assert_called_with, verify(mock).get...).
+ASSERT_CALLEE = re.compile(r"^\s*(?:[\w$]+\s*(?:\.|->|::)\s*)*(?:assert\w*|expect\w*|verify\w*|should\w*)\b|(?:^|\.)should\s*[.(]")
+GO_TEST_FAIL = re.compile(r"\bt\.(?:Error|Errorf|Fatal|Fatalf|Fail|FailNow)\b")
 EQ_OPS = {"==": "==", "===": "==", "!=": "!=", "!==": "!=", "<>": "!="}
 
 JAVA_SEQ_FACTORIES = {"of", "asList", "copyOf", "newArrayList", "newHashSet", "ofNullable"}
@@ -225,6 +229,7 @@ class Syntax:
         self.root = SgRoot(source, lang).root()
         self._strings = STRING_KINDS[self.fam]
         self._transparent = TRANSPARENT[self.fam]
+        self._assertions: list[SgNode] | None = None
 
     # ---------------------------------------------------------------- basics
     def text(self, n: SgNode) -> str:
@@ -700,6 +705,68 @@ class Syntax:
         line_start = self.src.rfind("\n", 0, offset) + 1
         m = re.match(r"[ \t]*", self.src[line_start:])
         return m.group(0) if m else ""
+
+    # ---------------------------------------------------------------- assertions
+    def assertion_of(self, n: SgNode) -> SgNode | None:
+        """The assertion (statement or call) that `n` is part of, in any supported language, or None."""
+        calls = CALL_KINDS[self.fam]
+        prev = n
+        for a in n.ancestors():
+            k = a.kind()
+            if k == "assert_statement":
+                return a
+            if k in calls:
+                fn = self._callee_text(a)
+                if fn is not None and (ASSERT_CALLEE.search(fn) or self.fam == "go" and fn.startswith("require.")):
+                    return a
+            if self.fam == "kotlin" and k == "infix_expression":
+                kids = a.named_children()
+                if len(kids) == 3 and kids[1].kind() == "simple_identifier" and re.match(r"should\w*$", self.text(kids[1])):
+                    return a
+            if self.fam == "go" and k == "if_statement" and a.field("condition") is not None:
+                cond, cons = a.field("condition"), a.field("consequence")
+                cs, ce = span(cond)
+                if cs <= span(prev)[0] < ce and cons is not None and GO_TEST_FAIL.search(self.text(cons)):
+                    return a
+            prev = a
+        return None
+
+    def assertions(self) -> list[SgNode]:
+        """Every assertion statement or call in the file, outermost first."""
+        if self._assertions is None:
+            self._assertions = self._find_assertions()
+        return self._assertions
+
+    def _find_assertions(self) -> list[SgNode]:
+        out: list[SgNode] = []
+        # the kinds each grammar has (asking ast-grep about a kind it lacks costs tens of MB once)
+        extra = {"python": ("assert_statement",), "kotlin": ("infix_expression",)}.get(self.fam, ())
+        for kind in (*extra, *CALL_KINDS[self.fam]):
+            for n in self.root.find_all(kind=kind):
+                if kind == "assert_statement":
+                    out.append(n)
+                elif kind == "infix_expression":
+                    kids = n.named_children()
+                    if len(kids) == 3 and re.match(r"should\w*$", self.text(kids[1])):
+                        out.append(n)
+                else:
+                    fn = self._callee_text(n)
+                    if fn is not None and (ASSERT_CALLEE.search(fn) or self.fam == "go" and fn.startswith("require.")):
+                        out.append(n)
+        return out
+
+    def _callee_text(self, call: SgNode) -> str | None:
+        """The text of a call before its argument list (`expect(x).toBe`, `self.assertEqual`)."""
+        args = call.field("arguments")
+        if args is None and self.fam == "kotlin":
+            for c in call.named_children():
+                if c.kind() == "call_suffix":
+                    args = c
+                    break
+        if args is None:
+            return None
+        s, _ = span(call)
+        return self.src[s : span(args)[0]]
 
     # ---------------------------------------------------------------- comparisons
     def comparison_of(self, value: SgNode) -> Comparison | None:

@@ -35,7 +35,7 @@ EXPECTED = {
     ("app/backend/app.py", 17, "response-read", "rewritten"),
     ("app/backend/app.py", 21, "url-query", "needs-review"),
     ("app/backend/app.py", 23, "response-read", "needs-review"),
-    ("app/backend/grants.py", 5, "grant-filter", "rewritten"),
+    ("app/backend/grants.py", 5, "grant-filter", "needs-review"),
     ("app/backend/grants.py", 11, "grant", "rewritten"),
     ("app/config/scheme.json", 6, "grant", "rewritten"),
     ("app/go/perm.go", 12, "check-body", "rewritten"),
@@ -61,7 +61,7 @@ EXPECTED = {
     ("app/src/web/permissions.js", 7, "response-read", "rewritten"),
     ("app/src/web/permissions.js", 11, "url-query", "needs-review"),
     ("app/src/web/permissions.js", 12, "response-read", "needs-review"),
-    ("app/src/web/permissions.js", 17, "grant-filter", "rewritten"),
+    ("app/src/web/permissions.js", 17, "grant-filter", "needs-review"),
 }
 NEVER_TOUCHED = ("node_modules/jira-lib/index.js", "dist/app.min.js", "generated/client.ts", "src/legacy/old.js", "README.md")
 
@@ -126,7 +126,7 @@ def test_unreadable_file_is_an_error(sample):
     try:
         r = cli("app", "--check")
         assert r.exit_code == 2
-        assert "cannot read" in r.stderr
+        assert "cannot be read" in r.stderr
     finally:
         f.chmod(0o644)
 
@@ -188,3 +188,44 @@ def test_real_process_exit_code(sample):
     p = subprocess.run([sys.executable, "-m", "migrate", "codemod", "app", "--check", "--jobs", "2"], capture_output=True, text=True, env=env)
     assert p.returncode == 1, p.stderr
     assert "would rewrite app/scripts/check.groovy" in p.stdout
+
+
+def test_skipped_files_are_named_in_text_json_and_sarif(sample, tmp_path):
+    (sample / "src" / "latin.js").write_bytes('const m = "BROWSE_PROJECTS é";\n'.encode("latin-1"))
+    r = cli("app", "--check")
+    assert "skipped: app/src/latin.js is not valid UTF-8, so it was not read." in r.stdout
+    assert "skipped: app/node_modules is a vendored or build folder" in r.stdout
+    sarif_path = tmp_path / "out.sarif"
+    doc = json.loads(cli("app", "--json", "--sarif", str(sarif_path)).stdout)
+    assert {"path": "app/src/latin.js", "reason": "not-utf8", "message": "app/src/latin.js is not valid UTF-8, so it was not read."} in doc["skipped_files"]
+    notes = json.loads(sarif_path.read_text())["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    latin = [n for n in notes if n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app/src/latin.js"]
+    assert latin and latin[0]["level"] == "warning"
+
+
+def test_a_named_file_that_cannot_be_read_fails_the_check(sample):
+    """pre-commit passes staged files by name: one the codemod could not read must not pass the hook."""
+    bad = sample / "src" / "latin.js"
+    bad.write_bytes('const m = "BROWSE_PROJECTS é";\n'.encode("latin-1"))
+    r = cli("app/src/latin.js", "--check")
+    assert r.exit_code == 2
+    assert "app/src/latin.js: it was named to be checked, but it is not valid UTF-8, so it was not read." in r.stderr
+
+
+def test_write_refuses_a_read_only_file_and_writes_nothing(sample):
+    before = snapshot(sample)
+    (sample / "src" / "forge" / "index.ts").chmod(0o444)
+    r = cli("app", "--write")
+    assert r.exit_code == 2
+    assert "app/src/forge/index.ts: it is read-only, so it was not rewritten" in r.stderr
+    assert "no file was written" in r.stderr
+    assert snapshot(sample) == before
+
+
+def test_a_manifest_that_is_not_forge_is_not_called_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "manifest.yml").write_text("applications:\n  - name: web\n    env:\n      REQUIRED: BROWSE_PROJECTS\n")
+    r = cli("manifest.yml", "--json")
+    f = json.loads(r.stdout)["findings"][0]
+    assert f["rule"] != "forge-manifest" and "Forge" not in f["message"]
+    assert f["message"][0].isupper() and f["message"].endswith(".")

@@ -19,6 +19,9 @@ JS = [
     "const grants = [{holder: h, permission: 'BROWSE_PROJECTS'}];",
     "const c = await get(`/rest/api/3/mypermissions?projectKey=${p}&permissions=BROWSE`);",
     "const ok2 = c.permissions.BROWSE.havePermission;",
+    'const seen = has(a, "BROWSE_PROJECTS");',
+    "expect(keys).toContain('BROWSE_PROJECTS');",
+    "const reply = {permissions: {BROWSE_PROJECTS: {havePermission: true}}};",
 ]
 PY = [
     'a = s.get(f"/rest/api/3/mypermissions?issueKey={k}&permissions=BROWSE_PROJECTS").json()',
@@ -29,6 +32,8 @@ PY = [
     'grants = [{"holder": h, "permission": "BROWSE_PROJECTS"}]',
     'c = s.get(URL, params={"issueKey": k, "permissions": "BROWSE"}).json()',
     'ok2 = c["permissions"]["BROWSE"]["havePermission"]',
+    'seen = has(a, "BROWSE_PROJECTS")',
+    'assert parse(k) == "BROWSE_PROJECTS"',
 ]
 GROOVY = [  # its own tokenizer and rules, so it gets its own mix
     'def a = get("/rest/api/3/mypermissions?issueKey=${k}&permissions=BROWSE_PROJECTS").asObject(Map)',
@@ -41,6 +46,8 @@ GROOVY = [  # its own tokenizer and rules, so it gets its own mix
     'def c = get("/rest/api/3/mypermissions").queryString("projectKey", p).queryString("permissions", "BROWSE").asObject(Map)',
     "def ok2 = c.body.permissions['BROWSE'].havePermission",
 ]
+# Sites of a request/response flow (grants and prose messages stand on their own).
+FLOW = {"url-query", "check-body", "response-read", "grant-filter", "indirect", "assertion", "key-variant"}
 POOLS = {"javascript": JS, "python": PY, "groovy": GROOVY}
 COMMENT = {
     "javascript": "// note: BROWSE_PROJECTS permissions=BROWSE_PROJECTS",
@@ -66,7 +73,7 @@ def program(lang: str, lines: list[str], in_function: bool) -> str:
 @settings(max_examples=60, deadline=None)
 @given(
     lang=st.sampled_from(["javascript", "python", "groovy"]),
-    picks=st.lists(st.integers(min_value=0, max_value=9), min_size=1, max_size=6),
+    picks=st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=6),
     in_function=st.booleans(),
 )
 # a rewritten check body must still count as a request on the second run, or the filter beside it flips
@@ -80,6 +87,10 @@ def test_mixed_snippets(lang, picks, in_function):
     # changed iff something was rewritten; every finding says why
     assert (res.new_source != src) == any(f.classification == REWRITTEN for f in res.findings)
     assert all(f.message for f in res.findings)
+    # one function is one change unit: its request/response sites are all rewritten or none is
+    if in_function:
+        flow = {f.classification for f in res.findings if f.rule in FLOW}
+        assert not (REWRITTEN in flow and len(flow) > 1), [(f.line, f.rule, f.classification) for f in res.findings]
     # idempotent
     again = rewrite(lang, res.new_source)
     assert again.new_source == res.new_source

@@ -60,7 +60,7 @@ def test_vendored_minified_and_unsupported(tmp_path):
     got, skipped = walk(tmp_path)
     assert got == ["src/ok.js"]
     reasons = {r for r, _ in skipped}
-    assert {"vendored", "minified", "unsupported", "lockfile"} <= reasons
+    assert {"vendored", "minified", "unsupported-walked", "lockfile"} <= reasons
     got, _ = walk(tmp_path, include_vendored=True)
     assert got == ["dist/app.js", "node_modules/x/index.js", "src/ok.js", "vendor/lib.php"]
 
@@ -111,3 +111,43 @@ def test_write_keeps_mode_and_refuses_concurrent_change(tmp_path):
     # a second run changes nothing
     again = run([str(tmp_path)], mode="check")
     assert again.changed_files == [] and again.findings == []
+
+
+def test_every_skipped_file_is_named(tmp_path):
+    put(tmp_path, "bin.json", data=b'{"a": "BROWSE_PROJECTS"}\x00\x01')
+    put(tmp_path, "latin.py", data='x = "BROWSE_PROJECTS é"'.encode("latin-1"))
+    put(tmp_path, "late.js", "x = 1;\n" * 400_000 + KEY_JS)  # the key only after the first 2 MB
+    put(tmp_path, "node_modules/x/index.js", KEY_JS)
+    put(tmp_path, "notes.md", "BROWSE_PROJECTS")
+    report = run([str(tmp_path)], mode="check")
+    named = {(os.path.relpath(p, tmp_path), r) for p, r in report.skipped_files}
+    assert named == {("bin.json", "binary"), ("latin.py", "not-utf8"), ("late.js", "too-large"), ("node_modules", "vendored")}
+    assert report.skipped["unsupported"] == 1  # other file types in a folder are counted, not listed
+    assert not report.errors
+
+
+@pytest.mark.parametrize(
+    "name, data, fragment",
+    [
+        ("latin.py", 'x = "BROWSE_PROJECTS é"'.encode("latin-1"), "is not valid UTF-8"),
+        ("bin.json", b'{"a": "BROWSE_PROJECTS"}\x00', "holds NUL bytes"),
+        ("big.ts", b"// x\n" * 500_000, "larger than 2 MB"),
+    ],
+)
+def test_a_named_file_that_cannot_be_read_is_an_error(tmp_path, name, data, fragment):
+    f = put(tmp_path, name, data=data)
+    report = run([str(f)], mode="check")
+    assert [(p, m) for p, m in report.errors if fragment in m] == [(str(f), report.errors[0][1])]
+    assert report.errors[0][1].endswith(".")
+
+
+def test_a_read_only_file_is_refused_and_nothing_is_written(tmp_path):
+    ro = put(tmp_path, "a.js", KEY_JS)
+    rw = put(tmp_path, "b.js", KEY_JS)
+    os.chmod(ro, 0o444)
+    report = run([str(tmp_path)], mode="write")
+    assert report.written == []
+    assert ro.read_text() == KEY_JS and rw.read_text() == KEY_JS
+    msgs = dict(report.errors)
+    assert "read-only" in msgs[str(ro)]
+    assert "no file was written" in msgs[""]

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from ast_grep_py import SgNode
 
 from migrate.codemod import context as C
-from migrate.codemod.engine import FileCtx, Occ, Outcome, RequestSite
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome, RequestSite
 from migrate.codemod.model import NEW_KEYS, OLD_ALIAS, OLD_KEY, PROJECT, REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit, keys_for
 from migrate.codemod.rules.common import (
-    blocked_by_read,
     guard_check,
     list_context_from_new_keys,
     literal_list,
@@ -153,30 +152,29 @@ def match(occ: Occ, fx: FileCtx) -> Outcome | None:
     if site is None:
         return None
     syn = fx.syn
-    what = {"list": "permission check body", "value": "permissions parameter", "setter": "permissions parameter"}[site.shape]
+    what = {"list": "the permission check body", "value": "the permissions parameter", "setter": "the permissions parameter"}[site.shape]
     anchor = span(occ.lit) if site.shape != "setter" else span(site.node)
     keys = [k for k in syn.element_strings(site.seq)] if site.seq is not None else literal_list(syn, occ.lit).keys()
     ctx = site.ctx
     if ctx is None or ctx.value is None:
-        if any(k in NEW_KEYS for k in keys if k):
+        if all(k in keys for k in NEW_KEYS):
             return Outcome(RULE, None)
         why = ctx.why if ctx else "no issues/issueKey or projects/projectKey beside it, and no URL that says"
+        present = [k for k in NEW_KEYS if k in keys]
+        if present:
+            return review(RULE, f"{what} names {occ.key} and {', '.join(present)}, but its context is not known statically ({why}): decide by hand between VIEW_PROJECTS (project) and VIEW_PROJECTS and VIEW_ISSUES (issue)", anchor)
         return review(RULE, f"{what} names {occ.key} but its context is not known statically: {why}", anchor)
     guarded = guard_check(fx, site.node, ctx, RULE, anchor, what)
     if guarded is not None and not any(k in NEW_KEYS for k in keys if k):
         return guarded
-    blocked = blocked_by_read(fx, span(site.node), RULE, anchor, what)
     if site.seq is None:
-        out = rewrite_list(RULE, literal_list(syn, occ.lit), ctx, anchor, what)
-        return blocked if blocked is not None and out.classification == REWRITTEN else out
+        return rewrite_list(RULE, literal_list(syn, occ.lit), ctx, anchor, what)
     needed = keys_for(ctx.value)
     present = [k for k in keys if k in NEW_KEYS]
     if present:
         if all(k in keys for k in needed):
             return Outcome(RULE, None)
         return review(RULE, f"{what} already names {', '.join(present)}; {ctx.why} needs {' and '.join(needed)}: finish by hand", anchor)
-    if blocked is not None:
-        return blocked
     edits = [Edit(occ.start, occ.end, VIEW_PROJECTS)]
     if ctx.value != PROJECT:
         el = site.seq.elements[site.seq.index]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from ast_grep_py import SgNode
 
-from migrate.codemod.context import Context
-from migrate.codemod.engine import FileCtx, Occ, Outcome
+from migrate.codemod.context import Context, issue_data_hint
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome
 from migrate.codemod.model import ISSUE, NEEDS_REVIEW, NEW_KEYS, OLD_ALIAS, OLD_KEY, PROJECT, REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit, keys_for
 from migrate.codemod.syntax import Syntax, span
 
@@ -194,8 +194,6 @@ def scope_texts(fx: FileCtx, scope: SgNode) -> list[str]:
 
 def guard_check(fx: FileCtx, node: SgNode, ctx: Context, rule: str, anchor, what: str) -> Outcome | None:
     """A project-context check in a function that also reads issue data: needs review, never a rewrite."""
-    from migrate.codemod.context import issue_data_hint
-
     if ctx.value != PROJECT:
         return None
     scope = fx.syn.scope_of(node)
@@ -211,9 +209,17 @@ def guard_check(fx: FileCtx, node: SgNode, ctx: Context, rule: str, anchor, what
     )
 
 
-def blocked_by_read(fx: FileCtx, request_span: tuple[int, int], rule: str, anchor, what: str) -> Outcome | None:
-    """A request whose response read cannot be rewritten stays as it is (they change together)."""
-    why = fx.blocked_requests.get(request_span)
-    if why is None:
-        return None
-    return review(rule, f"{what} would change, but {why}: change the request and its read together by hand", anchor)
+PROSE_EDGE = re.compile(r"[\s,;:!?]")
+
+
+def is_prose(content: str, start: int, end: int) -> bool:
+    """Whether a key sits in running text (a log or error message) rather than in data or an expression:
+    the text has words around it and the key stands between spaces or sentence punctuation, not in a path
+    (`permissions.BROWSE_PROJECTS`), a call (`hasPermission('BROWSE_PROJECTS')`) or a list."""
+    if not re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", content):
+        return False
+    before = content[start - 1] if start > 0 else " "
+    after = content[end] if end < len(content) else " "
+    if after == "." and (end + 1 >= len(content) or content[end + 1].isspace()):
+        after = " "
+    return bool(PROSE_EDGE.match(before) and PROSE_EDGE.match(after)) and "(" not in content[max(0, start - 2) : start]

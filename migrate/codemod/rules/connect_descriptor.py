@@ -13,12 +13,38 @@ from __future__ import annotations
 
 import re
 
-from migrate.codemod.engine import FileCtx, Occ, Outcome
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome
 from migrate.codemod.model import REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit
 from migrate.codemod.rules.common import outcome, review
 from migrate.codemod.syntax import span
 
 RULE = "connect-condition"
+
+
+def _condition(occ: Occ, fx: FileCtx):
+    """(kind, condition entries by key) when the key is the `permission` param of a Connect
+    has_project_permission / has_issue_permission condition; else None."""
+    if occ.lit is None or not occ.whole:
+        return None
+    syn = fx.syn
+    pair = syn.pair_of(occ.lit)
+    if pair is None or (pair.key or "").lower() != "permission":
+        return None
+    params = syn.pair_of(syn.mapping_of_container(pair.container))
+    if params is None or (params.key or "").lower() != "params":
+        return None
+    entries, _ = syn.entries(params.container)
+    by_key = {(p.key or "").lower(): p for p in entries}
+    cond = by_key.get("condition")
+    kind = (syn.plain_value(cond.value) or "").lower() if cond is not None else ""
+    if kind not in ("has_project_permission", "has_issue_permission"):
+        return None
+    return kind, by_key
+
+
+def condition_kind(occ: Occ, fx: FileCtx) -> str | None:
+    found = _condition(occ, fx)
+    return found[0] if found is not None else None
 
 
 def match(occ: Occ, fx: FileCtx) -> Outcome | None:

@@ -7,16 +7,20 @@ issue, so the site needs review.
 
 from __future__ import annotations
 
-from migrate.codemod.engine import FileCtx, Occ, Outcome
+import re
+
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome
 from migrate.codemod.languages import is_forge_manifest
 from migrate.codemod.model import OLD_KEY
 from migrate.codemod.rules.common import occ_anchor, review
 
 RULE = "forge-manifest"
+# a Forge manifest has a top-level `app:` (or `modules:`); a manifest.yml without them is some other tool's
+FORGE_KEYS = re.compile(r"^(?:app|modules):", re.M)
 
 
 def match(occ: Occ, fx: FileCtx) -> Outcome | None:
-    if occ.key != OLD_KEY or not is_forge_manifest(fx.path):
+    if occ.key != OLD_KEY or not is_forge_manifest(fx.path) or not FORGE_KEYS.search(fx.src):
         return None
     text = fx.syn.text(occ.lit) if occ.lit is not None else ""
     if "(" in text:

@@ -17,13 +17,15 @@ import re
 
 from ast_grep_py import SgNode
 
-from migrate.codemod.engine import FileCtx, Occ, Outcome
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome
 from migrate.codemod.model import NEW_KEYS, OLD_KEY, REWRITTEN, Edit
 from migrate.codemod.rules.common import outcome, review
 from migrate.codemod.syntax import Syntax, span
+from migrate.codemod.languages import is_test_file
 
 RULE = "grant"
 SERVER_KEYS = frozenset({"id", "self", "grant_id", "grantid"})  # exported grants: copies would duplicate the id
+GENERIC = frozenset({"permissions", "permission", "grants", "const", "let", "var", "val", "final", "static", "private", "public", "def", "export", "readonly"})
 OPERATION_KEYS = frozenset({"action", "op", "operation"})  # plan/diff operations on grants, not grants
 SUFFIX = {"VIEW_PROJECTS": "view_projects", "VIEW_ISSUES": "view_issues"}
 
@@ -127,6 +129,49 @@ def _hcl(occ: Occ, fx: FileCtx) -> Outcome | None:
     return outcome(RULE, REWRITTEN, f"nested `{kind}` grant block: added {', '.join(missing)} copies; the BROWSE_PROJECTS one is kept", span(attr), [Edit(be, be, ins)])
 
 
+def _binding_names(syn: Syntax, seq) -> set[str]:
+    """Names a list is reached through: the keys and variables above it and the functions that hold it."""
+    names: set[str] = set()
+    node = syn.mapping_of_container(seq.container)
+    for _ in range(8):
+        decl = syn.declaration_of(node)
+        if decl is not None:
+            text = syn.text(decl)
+            head = re.split(r"=|:", text, maxsplit=1)[0]
+            names.update(w for w in re.findall(r"[A-Za-z_$][\w$]*", head) if w not in GENERIC)
+            break
+        pair = syn.pair_of(node)
+        if pair is not None:
+            if pair.key and pair.key.lower() not in GENERIC:
+                names.add(pair.key)
+            node = syn.mapping_of_container(pair.container)
+            continue
+        outer = syn.seq_of(node)
+        if outer is None:
+            break
+        node = syn.mapping_of_container(outer.container)
+    scope = syn.scope_of(node)
+    if scope != syn.root and scope.field("name") is not None:
+        names.add(syn.text(scope.field("name")))
+    return {n.lstrip("$") for n in names}
+
+
+def _asserted(fx: FileCtx, seq) -> str | None:
+    """Whether an assertion in the file reads this list (by a name it is reached through, or, in a test
+    file, any assertion about permissions or grants): then expanding the fixture would break the test."""
+    syn = fx.syn
+    names = _binding_names(syn, seq)
+    test_file = is_test_file(fx.path, fx.src)
+    for a in syn.assertions():
+        text = syn.text(a)
+        for n in names:
+            if re.search(rf"(?<![\w$]){re.escape(n)}(?![\w$])", text):
+                return f"line {fx.line_of(span(a)[0])} reads {n}"
+        if test_file and re.search(r"permission|grant", text, re.I):
+            return f"line {fx.line_of(span(a)[0])} checks permissions"
+    return None
+
+
 def match(occ: Occ, fx: FileCtx) -> Outcome | None:
     if occ.key != OLD_KEY or occ.lit is None or not occ.whole:
         return None
@@ -165,6 +210,14 @@ def match(occ: Occ, fx: FileCtx) -> Outcome | None:
     missing = _missing_twins(syn, el, occ, list(seq.elements))
     if not missing:
         return Outcome(RULE, None)
+    asserted = _asserted(fx, seq)
+    if asserted is not None:
+        return review(
+            RULE,
+            f"a grant list whose contents the same file asserts ({asserted}): adding VIEW_PROJECTS and VIEW_ISSUES "
+            "grants would break that test. Add them and update the assertions together, by hand",
+            anchor,
+        )
     copies = [_copy(syn, el, occ, k) for k in missing]
     edit = syn.insertion_after(seq, seq.index, copies)
     return outcome(RULE, REWRITTEN, f"grant list: added {', '.join(missing)} grant(s) with the same holder; the BROWSE_PROJECTS grant is kept", anchor, [edit])

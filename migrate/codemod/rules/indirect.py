@@ -9,7 +9,7 @@ checks, so the codemod reports the definition (and named uses) instead of guessi
 
 from __future__ import annotations
 
-from migrate.codemod.engine import FileCtx, Occ, Outcome
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome
 from migrate.codemod.model import OLD_KEY
 from migrate.codemod.rules.common import review
 from migrate.codemod.syntax import span

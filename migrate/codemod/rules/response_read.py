@@ -12,9 +12,9 @@ function that makes any (else the file). If they disagree, have no static contex
 read needs review. In issue context only a boolean read (one ending in havePermission) can be combined; a
 read of the whole permission object, a nullable Kotlin chain, or a read that would repeat a call needs review.
 
-Request and read change together or not at all: a request whose paired read cannot be rewritten is not
-rewritten either (and the other reads of that request follow), so the code never asks for the new keys
-and reads the old one. `FileCtx.blocked_requests` computes this fixed point once per file.
+Request and read change together or not at all: they are one change unit (`migrate.codemod.units`), so a
+request whose read cannot be rewritten stays as it is, and the code never asks for the new keys and reads
+the old one.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from ast_grep_py import SgNode
 
-from migrate.codemod.engine import FileCtx, Occ, Outcome, RequestSite
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome, RequestSite
 from migrate.codemod.model import ISSUE, PROJECT, REWRITTEN, VIEW_ISSUES, VIEW_PROJECTS, Edit
 from migrate.codemod.rules.common import OLD_KEYS, outcome, review
 from migrate.codemod.syntax import CALL_KINDS, FUNCTION_KINDS, GETTERS, span, valid_kind
@@ -135,38 +135,18 @@ def own_problem(info: ReadInfo, fx: FileCtx, ctx: str) -> str | None:
     return None
 
 
-def context_of(info: ReadInfo, blocked: dict) -> tuple[str | None, str]:
-    """(context, why) for a read given the blocked requests; context None means needs-review."""
+def context_of(info: ReadInfo) -> tuple[str | None, str]:
+    """(context, why) for a read from the requests it pairs with; context None means needs-review."""
     if not info.paired:
         return None, "there is no permission request in the same function or file to pair it with"
     ctxs = {r.context for r in info.paired}
     if len(ctxs - {None}) > 1:
         return None, f"the same {info.where} makes both project- and issue-context requests"
-    for r in info.paired:
-        if r.span in blocked:
-            return None, f"the permission request in the same {info.where} is not rewritten ({blocked[r.span]})"
+    if None in ctxs:
+        why = next(r.why for r in info.paired if r.context is None) or "its context is not known statically"
+        return None, f"the permission request in the same {info.where} is not rewritten ({why})"
     ctx = ctxs.pop()
     return ctx, f"paired with the {ctx}-context request in the same {info.where}"
-
-
-def blocked_requests(fx: FileCtx) -> dict[tuple[int, int], str]:
-    """Requests that must not be rewritten (span -> why), so requests and reads change together."""
-    blocked = {r.span: (r.why or "its context is not known statically") for r in fx.requests if r.context is None}
-    infos = [i for i in (analyse_read(o, fx) for o in fx.occs) if i is not None]
-    changed = True
-    while changed:
-        changed = False
-        for info in infos:
-            ctx, why = context_of(info, blocked)
-            problem = why if ctx is None else own_problem(info, fx, ctx)
-            if problem is None:
-                continue
-            line = fx.src.count("\n", 0, info.occ.start) + 1
-            for r in info.paired:
-                if r.span not in blocked:
-                    blocked[r.span] = f"its response is read at line {line}, which cannot be rewritten"
-                    changed = True
-    return blocked
 
 
 def _fixture(occ: Occ, fx: FileCtx) -> Outcome | None:
@@ -196,15 +176,21 @@ def match(occ: Occ, fx: FileCtx) -> Outcome | None:
     info = analyse_read(occ, fx)
     if info is None:
         return _fixture(occ, fx) if occ.key in OLD_KEYS and (occ.lit is None or occ.whole) else None
+    out = _match(occ, fx, info)
+    # a read and the requests it pairs with are one unit, wherever in the file they are
+    out.links = tuple(r.span[0] for r in info.paired)
+    return out
+
+
+def _match(occ: Occ, fx: FileCtx, info: ReadInfo) -> Outcome:
     syn = fx.syn
     anchor = span(info.read)
-    ctx, why = context_of(info, {})
+    ctx, why = context_of(info)
     problem = own_problem(info, fx, ctx) if ctx is not None else None
     if problem is not None:  # this read is itself the reason its request stays as it is
-        return review(RULE, f"{ctx} context ({why}), but {problem}", anchor)
-    ctx, why = context_of(info, fx.blocked_requests)
+        return review(RULE, f"this read is in {ctx} context ({why}), but {problem}", anchor)
     if ctx is None:
-        return review(RULE, f"reads {occ.key} from a permissions response, but {why}", anchor)
+        return review(RULE, f"this code reads {occ.key} from a permissions response, but {why}", anchor)
     if ctx == PROJECT:
         return outcome(RULE, REWRITTEN, f"permissions response read in project context ({why}): {occ.key} -> VIEW_PROJECTS", anchor, [Edit(occ.start, occ.end, VIEW_PROJECTS)], ctx)
     s, e = anchor

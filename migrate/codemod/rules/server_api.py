@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from migrate.codemod.engine import FileCtx, Occ, Outcome
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome
 from migrate.codemod.model import OLD_ALIAS, OLD_KEY, REPORT_ONLY
 from migrate.codemod.rules.common import occ_anchor, outcome
 from migrate.codemod.syntax import span

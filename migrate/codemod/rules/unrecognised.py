@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 
-from migrate.codemod.engine import FileCtx, Occ, Outcome
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome
 from migrate.codemod.model import OLD_KEY, Edit
-from migrate.codemod.rules.common import occ_anchor, review
-from migrate.codemod.syntax import span
+from migrate.codemod.rules.common import is_prose, occ_anchor, review
+from migrate.codemod.syntax import Syntax, span
 
 RULE = "unrecognised"
+PATH = re.compile(r"permissions?\s*(?:\.|/|\[\s*['\"]?|->)\s*BROWSE_PROJECTS", re.I)
 
 
 def _embedded_json(occ: Occ, fx: FileCtx) -> list[Outcome] | None:
@@ -38,13 +39,10 @@ def _embedded_json(occ: Occ, fx: FileCtx) -> list[Outcome] | None:
         data = re.sub(r"\0+", token, content)
     except ValueError:
         return None
-    from migrate.codemod.engine import analyse
-    from migrate.codemod.syntax import Syntax
-
-    if Syntax("json", data).root.find(kind="ERROR") is not None:
+    if fx.analyse_embedded is None or Syntax("json", data).root.find(kind="ERROR") is not None:
         return None
     mapped = []
-    for o in analyse(fx.path, "json", data, embedded=True):
+    for o in fx.analyse_embedded("json", data):
         edits = []
         for e in o.edits:
             text = e.text
@@ -52,7 +50,7 @@ def _embedded_json(occ: Occ, fx: FileCtx) -> list[Outcome] | None:
                 text = text.replace(t, orig)
             edits.append(Edit(e.start + s, e.end + s, text))
         a0, a1 = o.anchor
-        mapped.append(Outcome(o.rule, o.classification, o.message + " (JSON inside a string literal)", (a0 + s, a1 + s), tuple(edits), o.context))
+        mapped.append(Outcome(o.rule, o.classification, o.message + " (JSON inside a string literal)", (a0 + s, a1 + s), tuple(edits), o.context, o.flow))
     return mapped
 
 
@@ -71,9 +69,15 @@ def match_all(occ: Occ, fx: FileCtx) -> list[Outcome]:
         return [review(RULE, "a switch/case on BROWSE_PROJECTS: add cases for VIEW_PROJECTS and VIEW_ISSUES as the logic needs", span(p))]
     if occ.whole:
         return [review(RULE, "the key BROWSE_PROJECTS in a position the codemod does not recognise: check what it is used for", occ_anchor(occ))]
-    text = syn.text(occ.lit)
-    if re.search(r"\w\s*\(", text):
+    start, content = syn.masked_content(occ.lit)
+    i, j = occ.start - start, occ.end - start
+    if PATH.search(content):
+        return [review(RULE, "a path string reads BROWSE_PROJECTS from a permissions response (as data_get or a JSON path does): it must follow its request, VIEW_PROJECTS in project context, VIEW_PROJECTS and VIEW_ISSUES in issue context; change them together by hand", occ_anchor(occ))]
+    if re.search(r"\w\s*\(", content):
         why = "an expression inside a string (Jira expression, JQL, script?) names BROWSE_PROJECTS"
+    elif is_prose(content, i, j):
+        # a message does not change what the program does, so it does not hold back the code beside it
+        return [Outcome(RULE, "needs-review", "text (a message or label) names BROWSE_PROJECTS: update it if it describes the permission", occ_anchor(occ), flow=False)]
     else:
-        why = "text (message, label, data) names BROWSE_PROJECTS"
+        why = "a string names BROWSE_PROJECTS among other data"
     return [review(RULE, f"{why}: update it if it describes or checks the permission", occ_anchor(occ))]

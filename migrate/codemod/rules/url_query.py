@@ -11,9 +11,9 @@ same expression writes; without one, the site needs review.
 from __future__ import annotations
 
 from migrate.codemod import context as C
-from migrate.codemod.engine import FileCtx, Occ, Outcome, RequestSite
-from migrate.codemod.model import REWRITTEN
-from migrate.codemod.rules.common import OLD_KEYS, blocked_by_read, guard_check, item_of, list_context_from_new_keys, review, rewrite_list, url_lists
+from migrate.codemod.occurrence import FileCtx, Occ, Outcome, RequestSite
+from migrate.codemod.model import NEW_KEYS
+from migrate.codemod.rules.common import OLD_KEYS, guard_check, item_of, list_context_from_new_keys, review, rewrite_list, url_lists
 from migrate.codemod.syntax import span
 
 RULE = "url-query"
@@ -56,14 +56,14 @@ def match(occ: Occ, fx: FileCtx) -> Outcome | None:
     ctx = C.from_url_text(text)
     if ctx is None or ctx.value is None:
         why = ctx.why if ctx else "no projectKey/projectId/issueKey/issueId in the same URL expression"
-        if any(k.startswith("VIEW_") for k in kl.keys()):
-            return Outcome(RULE, None)  # already migrated by hand
-        return review(RULE, f"permissions= query parameter with {occ.key}: {why} (set elsewhere, at run time, or global context)", anchor)
+        if all(k in kl.keys() for k in NEW_KEYS):
+            return Outcome(RULE, None)  # already migrated (by hand or by a previous run)
+        if any(k in NEW_KEYS for k in kl.keys()):
+            present = ", ".join(k for k in NEW_KEYS if k in kl.keys())
+            return review(RULE, f"the permissions= query parameter names {occ.key} and {present}, but {why}: decide by hand whether the check needs VIEW_PROJECTS alone (project) or VIEW_PROJECTS and VIEW_ISSUES (issue)", anchor)
+        return review(RULE, f"the permissions= query parameter with {occ.key}: {why} (set elsewhere, at run time, or global context)", anchor)
     migrated = any(k.startswith("VIEW_") for k in kl.keys())
-    guarded = guard_check(fx, root, ctx, RULE, anchor, "permissions= query parameter")
+    guarded = guard_check(fx, root, ctx, RULE, anchor, "the permissions= query parameter")
     if guarded is not None and not migrated:
         return guarded
-    out = rewrite_list(RULE, kl, ctx, anchor, "permissions= query parameter")
-    if out.classification == REWRITTEN:
-        return blocked_by_read(fx, span(root), RULE, anchor, "permissions= query parameter") or out
-    return out
+    return rewrite_list(RULE, kl, ctx, anchor, "the permissions= query parameter")
