@@ -44,6 +44,10 @@ from migrate.scopes.paths import DYNAMIC, parse_url
 from migrate.scopes.source import CALL_KINDS, INTERP_KINDS, LineIndex, Syntax, concat_root, span, valid_kind
 
 HOST_CLIENT = re.compile(r"httpClient|authenticatedAs|asUserByAccountId", re.I)
+IMPERSONATION_HINT = re.compile(r"asUserByAccountId|asUser|authenticatedAs")
+HOST_CALL_HINT = r"requestJira|\bAP\s*\.\s*request|httpClient|authenticatedAs|asUserByAccountId"
+HOST_CALL_WORDS = ("requestJira", "httpClient", "authenticatedAs", "asUserByAccountId")
+AP_REQUEST_RE = re.compile(r"AP\s*\.\s*request")
 IMPERSONATION_CALLS = {"asuserbyaccountid", "asuser", "authenticatedashostactor", "authenticatedas"}
 EMAIL_RE = re.compile(r"emailAddress|email_address|EmailAddress")
 JWT_BEARER = "jwt-bearer"
@@ -79,6 +83,14 @@ MEMBER_KINDS = {
 }
 
 
+def _positions(text: str, word: str) -> list[int]:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out
+
+
 def worth_parsing(text: str) -> bool:
     return any(p in text for p in PREFILTER)
 
@@ -97,22 +109,26 @@ class _Extractor:
         self.src = text
         self.syn = Syntax(lang, text)
         self.lines = LineIndex(text)
-        self.constants = self._constants()
+        self.constants: dict[str, str | None] = {}  # name -> its constant string, or None (not a constant)
         self.calls: list[Call] = []
         self.markers: list[Marker] = []
         self.seen_roots: set[tuple[int, int]] = set()
         self.sent_by: set[tuple[int, int]] = set()  # spans of calls that send a recorded URL
+        self.sent_calls: list = []
 
     # ------------------------------------------------------------------ driver
     def run(self) -> FileCalls:
         syn = self.syn
-        for lit in list(syn.literals_in(syn.root)):
-            if "rest/" not in syn.text(lit) or syn.is_docstring(lit):
+        rest_constants = []
+        for lit in self._find_any(syn.root, syn._strings, regex="rest/"):
+            if syn.is_docstring(lit):
                 continue
-            if self._is_constant_value(lit):
-                continue  # `const API = "/rest/api/3"`: its uses are the calls
+            name = self._constant_declared_by(lit)
+            if name is not None:
+                rest_constants.append(name)  # `const API = "/rest/api/3"`: its uses are the calls
+                continue
             self._url_expression(self._root_of(lit))
-        for use in self._constant_uses():
+        for use in self._uses_of(rest_constants):
             self._url_expression(self._root_of(use))
         self._forge_properties()
         self._host_client_calls()
@@ -120,27 +136,74 @@ class _Extractor:
         self.calls.sort(key=lambda c: (c.line, c.column))
         return FileCalls(self.calls, self.markers)
 
+    def _sent(self, call) -> None:
+        self.sent_by.add(span(call))
+        self.sent_calls.append(call)
+
+    def _find_any(self, node, kinds, regex: str | None = None):
+        """One query for nodes of any of `kinds` (those this grammar has), optionally whose text matches."""
+        valid = [{"kind": k} for k in sorted(kinds) if valid_kind(self.lang, k)]
+        if not valid:
+            return []
+        rule = {"any": valid} if len(valid) > 1 else dict(valid[0])
+        if regex is not None:
+            rule["regex"] = regex
+        return node.find_all(**rule)
+
     # ------------------------------------------------------------------ constants
-    def _constants(self) -> dict[str, str]:
-        """Module- and class-level names bound exactly once in the file, to a constant string. (Locals are
-        followed from their declaration instead, so a name reused in two functions never leaks.)"""
+    def _constant(self, name: str) -> str | None:
+        """The string a module- or class-level name is bound to, when it is bound exactly once in the
+        file to a constant string. Locals are followed from their declaration instead (_through_variable),
+        so a name reused in two functions never leaks from one into the other."""
+        if name not in self.constants:
+            self.constants[name] = self._find_constant(name)
+        return self.constants[name]
+
+    def _find_constant(self, name: str) -> str | None:
         syn = self.syn
-        bindings: dict[str, int] = {}
-        for kind in BINDING_KINDS:
-            for n in self._find(syn.root, kind):
-                name = self._decl_name(n)
-                if name is not None:
-                    bindings[name] = bindings.get(name, 0) + 1
-        out = {}
-        for lit in syn.literals_in(syn.root):
-            decl = syn.declaration_of(lit)
-            if decl is None or decl.kind() in PARAMETER_KINDS or syn.scope_of(decl) != syn.root:
+        if not self._assigned(name):
+            return None  # never assigned in this file (a parameter, an import): not a constant here
+        found = None
+        for n in self._find_any(syn.root, IDENT_KINDS, regex=rf"^\$?{re.escape(name)}$"):
+            decl = n.parent()
+            if decl is not None and decl.kind() in ("variable_declaration", "expression_list"):
+                decl = decl.parent()
+            if decl is None or decl.kind() not in BINDING_KINDS:
                 continue
-            name = self._decl_name(decl)
-            value = syn.plain_value(lit)
-            if name is not None and value is not None and bindings.get(name, 1) == 1:
-                out[name] = value
-        return out
+            node = self._decl_name_node(decl)
+            if node is None or span(node) != span(n):
+                continue
+            if found is not None:
+                return None  # declared twice
+            found = decl
+        if found is None or syn.scope_of(found) != syn.root:
+            return None
+        value = next((lit for lit in self._find_any(found, syn._strings) if syn.declaration_of(lit) is not None and span(syn.declaration_of(lit)) == span(found)), None)
+        text = syn.plain_value(value) if value is not None else None
+        if text is None:
+            return None
+        # any other assignment to the name (`API = other`, `API += "/x"`) makes it a variable
+        binding = re.compile(rf"(?<![\w$.>:])\$?{re.escape(name)}\s*(?:[-+*/.|&?]?=(?![=>])|:=)")
+        own = 1 if binding.search(syn.text(found)) else 0
+        return text if len(binding.findall(self.src)) - own == 0 else None
+
+    def _assigned(self, name: str) -> bool:
+        """Whether the text ever writes `name =` or `name: T =` (the literal first keeps the search fast)."""
+        for m in re.finditer(re.escape(name) + r"\s*(?::[^=;\n]*)?=(?!=)", self.src):
+            before = self.src[m.start() - 1 : m.start()]
+            if not (before.isalnum() or before in ("_", ".")):
+                return True
+        return False
+
+    def _constant_declared_by(self, lit) -> str | None:
+        """The name, when `lit` is the whole value of a constant declaration."""
+        decl = self.syn.declaration_of(lit)
+        if decl is None:
+            return None
+        name = self._decl_name(decl)
+        if name is None or self._constant(name) is None or self.syn.plain_value(lit) != self._constant(name):
+            return None
+        return name
 
     def _decl_name_node(self, decl):
         """The node naming what a declaration/assignment binds, or None."""
@@ -168,35 +231,25 @@ class _Extractor:
         m = re.search(r"([A-Za-z_$][\w$]*)\s*$", text)
         return m.group(1).lstrip("$") if m else None
 
-    def _is_constant_value(self, lit) -> bool:
-        decl = self.syn.declaration_of(lit)
-        if decl is None:
-            return False
-        name = self._decl_name(decl)
-        return name is not None and name in self.constants and self.syn.plain_value(lit) == self.constants[name]
-
-    def _constant_uses(self):
-        wanted = {n for n, v in self.constants.items() if "rest/" in v}
-        if not wanted:
+    def _uses_of(self, names: list[str]):
+        """Every use of the given constants (not their declarations): bare names and this.X / Config.X."""
+        if not names:
             return []
         syn = self.syn
-        declared_at = set()
-        for kind in BINDING_KINDS:
-            for b in self._find(syn.root, kind):
-                node = self._decl_name_node(b)
-                if node is not None:
-                    declared_at.add(span(node))
+        pattern = "^\\$?(?:" + "|".join(re.escape(n) for n in sorted(set(names))) + ")$"
         out = []
-        for kind in IDENT_KINDS:
-            for n in self._find(syn.root, kind):
-                if syn.text(n).lstrip("$") not in wanted or span(n) in declared_at:
-                    continue
-                p = n.parent()
-                if p is not None and p.kind() in MEMBER_KINDS and span(p)[1] == span(n)[1]:
-                    if span(p) in declared_at:
-                        continue
-                    n = p  # this.API / Config.API / self::API: the whole access is the use
-                out.append(n)
+        for n in self._find_any(syn.root, IDENT_KINDS, regex=pattern):
+            decl = n.parent()
+            if decl is not None and decl.kind() in ("variable_declaration", "expression_list"):
+                decl = decl.parent()
+            if decl is not None and decl.kind() in BINDING_KINDS:
+                node = self._decl_name_node(decl)
+                if node is not None and span(node) == span(n):
+                    continue  # the declaration itself
+            p = n.parent()
+            if p is not None and p.kind() in MEMBER_KINDS and span(p)[1] == span(n)[1]:
+                n = p  # this.API / Config.API / self::API: the whole access is the use
+            out.append(n)
         return out
 
     # ------------------------------------------------------------------ URL text
@@ -232,8 +285,10 @@ class _Extractor:
             return DYNAMIC
         if k in IDENT_KINDS or k in MEMBER_KINDS:
             name = self._last_name(node)
-            if name in self.constants and (k in IDENT_KINDS or self._is_static_access(node)):
-                return self.constants[name]
+            if name is not None and (k in IDENT_KINDS or self._is_static_access(node)):
+                value = self._constant(name)
+                if value is not None:
+                    return value
         return DYNAMIC
 
     def _is_static_access(self, node) -> bool:
@@ -280,12 +335,11 @@ class _Extractor:
         if len(exprs) == 1:
             text = self.syn.text(exprs[0]).strip("${} ")
             last = re.search(r"([A-Za-z_]\w*)$", text)
-            if last and last.group(1) in self.constants and (re.fullmatch(r"\$?[A-Za-z_]\w*", text) or self._is_static_access_text(text)):
-                return self.constants[last.group(1)]
+            if last and (re.fullmatch(r"\$?[A-Za-z_]\w*", text) or self._is_static_access_text(text)):
+                value = self._constant(last.group(1))
+                if value is not None:
+                    return value
         return DYNAMIC
-
-    def _find(self, n, kind):
-        return n.find_all(kind=kind) if valid_kind(self.lang, kind) else []
 
     # ------------------------------------------------------------------ from URL to sending call
     def _url_expression(self, root) -> None:
@@ -352,7 +406,7 @@ class _Extractor:
                     continue
                 if low in BUILDER_STARTS:
                     return self._builder_method(call)
-                self.sent_by.add(span(call))
+                self._sent(call)
                 return self._method(call, cur, None)
             pair = syn.pair_of(cur)
             if pair is not None and pair.key is not None and pair.key.lower() in URL_KEYS:
@@ -360,7 +414,7 @@ class _Extractor:
                 arg = self._call_arg(mapping)
                 if arg is not None:
                     call, _ = arg
-                    self.sent_by.add(span(call))
+                    self._sent(call)
                     return self._method(call, None, mapping)
                 break
             if follow:
@@ -439,12 +493,12 @@ class _Extractor:
             names.append(name or "")
             low = lower_name(name)
             if low in BUILDER_VERBS:
-                self.sent_by.add(span(outer))
+                self._sent(outer)
                 return (BUILDER_VERBS[low], f"request builder `.{name}(...)`", self._callee(outer))
             if low == "method" and args:
                 m = method_of_value(syn.text(args[0]))
                 if m:
-                    self.sent_by.add(span(outer))
+                    self._sent(outer)
                     return (m, f"request builder `.method({syn.text(args[0])})`", self._callee(outer))
             cur = outer
         via = self._callee(call)
@@ -471,11 +525,7 @@ class _Extractor:
             return None
         scope = syn.scope_of(decl)
         end = span(decl)[1]
-        uses = []
-        for kind in IDENT_KINDS | MEMBER_KINDS:
-            for n in self._find(scope, kind):
-                if span(n)[0] >= end and syn.text(n) == name:
-                    uses.append(n)
+        uses = [n for n in self._find_any(scope, IDENT_KINDS | MEMBER_KINDS, regex=rf"^{re.escape(name)}$") if span(n)[0] >= end]
         results = []
         for u in uses:
             r = self._sending(u, follow=False)
@@ -559,14 +609,16 @@ class _Extractor:
             return (None, f"`{via}` does not show its method here", via)
         return (None, f"sent through `{via}`, which does not show the method", via)
 
+    def _arguments_start(self, call) -> int:
+        for c in call.children():
+            if c.kind() in ("arguments", "argument_list", "value_arguments", "call_suffix", "template_string"):
+                return span(c)[0]
+        return span(call)[1]
+
     def _callee(self, call) -> str:
         """The called expression as written, without its arguments: `api.asApp().requestJira`."""
         cs = span(call)[0]
-        end = span(call)[1]
-        for c in call.children():
-            if c.kind() in ("arguments", "argument_list", "value_arguments", "call_suffix", "template_string"):
-                end = span(c)[0]
-                break
+        end = self._arguments_start(call)
         text = re.sub(r"\s*\.\s*", ".", re.sub(r"\s+", " ", self.src[cs:end].strip()))
         while re.search(r"\([^()]+\)", text):
             text = re.sub(r"\([^()]+\)", "()", text)
@@ -578,7 +630,7 @@ class _Extractor:
     def _kotlin_method_block(self, call) -> str | None:
         if self.syn.fam != "kotlin":
             return None
-        for lam in self._find(call, "lambda_literal"):
+        for lam in self._find_any(call, {"lambda_literal"}):
             m = re.search(r"\bmethod\s*=\s*([\w.]+)", self.syn.text(lam))
             if m:
                 return method_of_value(m.group(1))
@@ -588,71 +640,76 @@ class _Extractor:
     def _host_client_calls(self) -> None:
         """requestJira / AP.request / ACE httpClient / ACSB clients whose URL was not read: still calls."""
         syn = self.syn
-        for kind in CALL_KINDS[syn.fam]:
-            for call in self._find(syn.root, kind):
-                if span(call) in self.sent_by:
-                    continue
-                name, recv, args = syn.call_parts(call)
-                low = lower_name(name)
-                recv_text = syn.text(recv) if recv is not None else ""
-                host = low == "requestjira" or (low == "request" and recv_text.split(".")[-1] == "AP")
-                host = host or (verb_of_name(name) is not None and HOST_CLIENT.search(recv_text) is not None)
-                host = host or (low in ("exchange", "getforobject", "getforentity", "postforobject", "postforentity", "put", "delete") and "authenticatedAs" in recv_text)
-                if not host or not args:
-                    continue
-                url = args[0]
-                while url.kind() in CALL_KINDS[syn.fam]:  # route`...` / assumeTrustedRoute(x): the URL inside
-                    inner_name, _, inner_args = syn.call_parts(url)
-                    tmpl = url.field("arguments") if syn.fam == "js" else None
-                    if tmpl is not None and tmpl.kind() == "template_string":
-                        url = tmpl
-                    elif lower_name(inner_name) in URL_WRAPPERS and inner_args:
-                        url = inner_args[0]
-                    else:
-                        break
-                if self._is_mapping(url):
-                    entries, _ = syn.entries(url)
-                    url = next((e.value for e in entries if e.key and e.key.lower() in URL_KEYS), url)
-                root = concat_root(syn, url) if url.kind() in syn._strings else url
-                if span(root) in self.seen_roots:
-                    continue
-                self.seen_roots.add(span(root))
-                self.sent_by.add(span(call))
-                first = args[0]
-                method, why, via = self._method(call, None if self._is_mapping(first) else first, first if self._is_mapping(first) else None)
-                self._record(root, self.url_text(root), method, why, via)
+        hints = [i for word in HOST_CALL_WORDS for i in _positions(self.src, word)]
+        hints += [m.start() for m in AP_REQUEST_RE.finditer(self.src)]
+        if not hints:
+            return
+        callees = [(span(c)[0], self._arguments_start(c)) for c in self.sent_calls]
+        if all(any(a <= h < b for a, b in callees) for h in hints):
+            return  # every host-client call in the file was reached from its URL already
+        for call in self._find_any(syn.root, CALL_KINDS[syn.fam], regex=HOST_CALL_HINT):
+            if span(call) in self.sent_by:
+                continue
+            name, recv, args = syn.call_parts(call)
+            low = lower_name(name)
+            recv_text = syn.text(recv) if recv is not None else ""
+            host = low == "requestjira" or (low == "request" and recv_text.split(".")[-1] == "AP")
+            host = host or (verb_of_name(name) is not None and HOST_CLIENT.search(recv_text) is not None)
+            host = host or (low in ("exchange", "getforobject", "getforentity", "postforobject", "postforentity", "put", "delete") and "authenticatedAs" in recv_text)
+            if not host or not args:
+                continue
+            url = args[0]
+            while url.kind() in CALL_KINDS[syn.fam]:  # route`...` / assumeTrustedRoute(x): the URL inside
+                inner_name, _, inner_args = syn.call_parts(url)
+                tmpl = url.field("arguments") if syn.fam == "js" else None
+                if tmpl is not None and tmpl.kind() == "template_string":
+                    url = tmpl
+                elif lower_name(inner_name) in URL_WRAPPERS and inner_args:
+                    url = inner_args[0]
+                else:
+                    break
+            if self._is_mapping(url):
+                entries, _ = syn.entries(url)
+                url = next((e.value for e in entries if e.key and e.key.lower() in URL_KEYS), url)
+            root = concat_root(syn, url) if url.kind() in syn._strings else url
+            if span(root) in self.seen_roots:
+                continue
+            self.seen_roots.add(span(root))
+            self._sent(call)
+            first = args[0]
+            method, why, via = self._method(call, None if self._is_mapping(first) else first, first if self._is_mapping(first) else None)
+            self._record(root, self.url_text(root), method, why, via)
 
     def _forge_properties(self) -> None:
         """@forge/api `properties.onJiraIssue(key).get/set/delete(...)`: issue and project property calls."""
         if "onJira" not in self.src:
             return
         syn = self.syn
-        for kind in CALL_KINDS[syn.fam]:
-            for call in self._find(syn.root, kind):
-                name, recv, _ = syn.call_parts(call)
-                low = lower_name(name)
-                if low not in FORGE_PROPERTIES:
-                    continue
-                acc = syn.postfix_parent(call)
-                outer = syn.postfix_parent(acc) if acc is not None else None
-                method, why = None, "the Forge properties API object is stored and used elsewhere"
-                if outer is not None and outer.kind() in CALL_KINDS[syn.fam]:
-                    verb, _, _ = syn.call_parts(outer)
-                    if lower_name(verb) in FORGE_PROPERTY_VERBS:
-                        method = FORGE_PROPERTY_VERBS[lower_name(verb)]
-                        why = f"Forge properties API `.{verb}()`"
-                self._record(call, FORGE_PROPERTIES[low], method, why, f"properties.{name}")
+        for call in self._find_any(syn.root, CALL_KINDS[syn.fam], regex=r"^[\w.$\s]*onJira"):
+            name, recv, _ = syn.call_parts(call)
+            low = lower_name(name)
+            if low not in FORGE_PROPERTIES:
+                continue
+            acc = syn.postfix_parent(call)
+            outer = syn.postfix_parent(acc) if acc is not None else None
+            method, why = None, "the Forge properties API object is stored and used elsewhere"
+            if outer is not None and outer.kind() in CALL_KINDS[syn.fam]:
+                verb, _, _ = syn.call_parts(outer)
+                if lower_name(verb) in FORGE_PROPERTY_VERBS:
+                    method = FORGE_PROPERTY_VERBS[lower_name(verb)]
+                    why = f"Forge properties API `.{verb}()`"
+            self._record(call, FORGE_PROPERTIES[low], method, why, f"properties.{name}")
 
     def _markers(self) -> None:
         syn = self.syn
-        for kind in CALL_KINDS[syn.fam]:
-            for call in self._find(syn.root, kind):
+        if IMPERSONATION_HINT.search(self.src):
+            for call in self._find_any(syn.root, CALL_KINDS[syn.fam], regex=IMPERSONATION_HINT.pattern):
                 name, _, _ = syn.call_parts(call)
                 if lower_name(name) in IMPERSONATION_CALLS:
                     at = syn.text(call).rfind(name.split(".")[-1], 0, len(self._callee(call)) + 40)
                     self._marker("impersonation", call, f"{name.split('.')[-1]}(...)", max(at, 0))
-        for lit in syn.literals_in(syn.root):
-            if JWT_BEARER in syn.text(lit):
+        if JWT_BEARER in self.src:
+            for lit in self._find_any(syn.root, syn._strings, regex=JWT_BEARER):
                 self._marker("impersonation", lit, "OAuth 2.0 JWT bearer token grant")
         for m in EMAIL_RE.finditer(self.src):
             node = syn.node_at(m.start(), m.end())

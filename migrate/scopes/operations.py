@@ -18,6 +18,7 @@ from importlib import resources
 
 DATA_FILE = "cloud-operation-scopes.json"
 PARAM_RE = re.compile(r"^\{[^{}/]+\}$")
+END = ""  # trie key of a complete shape (no path segment is empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Table:
     operations: tuple[Operation, ...]
     by_shape: dict[Shape, dict[str, Operation]]  # shape -> method -> operation
     shapes_by_length: dict[int, tuple[Shape, ...]]
+    trie: dict  # segment (None = parameter) -> subtrie; the key END holds the shape ending there
     classic_scopes: frozenset[str]
     granular_scopes: frozenset[str]
 
@@ -78,13 +80,19 @@ def parse(doc: dict) -> Table:
             raise ValueError(f"operation table: {op.method} {op.path} duplicates {methods[op.method].path}")
         methods[op.method] = op
     lengths: dict[int, list[Shape]] = {}
+    trie: dict = {}
     for shape in by_shape:
         lengths.setdefault(len(shape), []).append(shape)
+        node = trie
+        for seg in shape:
+            node = node.setdefault(seg, {})
+        node[END] = shape
     return Table(
         source=doc.get("source", ""),
         operations=ops,
         by_shape=by_shape,
         shapes_by_length={n: tuple(v) for n, v in lengths.items()},
+        trie=trie,
         classic_scopes=frozenset(s for op in ops for s in op.oauth_classic),
         granular_scopes=frozenset(s for op in ops for s in op.oauth_granular),
     )

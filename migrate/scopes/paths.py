@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from migrate.scopes.operations import Operation, Shape, Table
+from migrate.scopes.operations import END, Operation, Shape, Table
 
 DYNAMIC = "\0"
 # `rest/` as a path start: after a slash, a run-time piece or the beginning of the text.
@@ -81,10 +81,6 @@ class Match:
         return tuple(self.by_method[m] for m in sorted(self.by_method))
 
 
-def _fits(seg: str | None, tmpl: str | None) -> bool:
-    return tmpl is None or (seg is not None and seg == tmpl)
-
-
 def could_match(path: ApiPath, table: Table) -> bool:
     """Whether some template fits if one run-time part is a fixed name (`/rest/api/3/${resource}/${id}`):
     then the URL is built at run time; otherwise no operation has such a path at all (a typo)."""
@@ -97,10 +93,22 @@ def could_match(path: ApiPath, table: Table) -> bool:
 
 
 def match(path: ApiPath, table: Table) -> Match | None:
-    """The best matching shape of the table, or None when no template fits (paths are case-sensitive)."""
-    shapes = table.shapes_by_length.get(len(path.segments), ())
-    found = [s for s in shapes if all(_fits(a, b) for a, b in zip(path.segments, s))]
-    if not found:
+    """The best matching shape of the table, or None when no template fits (paths are case-sensitive).
+
+    A walk of the table's trie that tries a literal before a parameter at every segment, so the first
+    complete match is the one with literals in the earliest positions."""
+
+    def walk(node: dict, i: int) -> Shape | None:
+        if i == len(path.segments):
+            return node.get(END)
+        seg = path.segments[i]
+        if seg is not None and seg in node:
+            found = walk(node[seg], i + 1)
+            if found is not None:
+                return found
+        if None in node:
+            return walk(node[None], i + 1)
         return None
-    best = max(found, key=lambda s: tuple(x is not None for x in s))
-    return Match(best, table.by_shape[best])
+
+    best = walk(table.trie, 0)
+    return Match(best, table.by_shape[best]) if best is not None else None

@@ -11,6 +11,7 @@ files, the nearest one above the first path is used (`migrate scopes src/` in a 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -185,6 +186,7 @@ def owners(path: str, apps: list[D.App]) -> list[D.App]:
 
 def _audit(report: AuditReport, apps: list[D.App], files: dict[str, FileCalls]) -> None:
     tbl = table()
+    display = functools.lru_cache(maxsize=None)(display_path)  # one relpath per file, for this run only
     per_app: dict[str, tuple[list[Call], list[Marker]]] = {a.descriptor: ([], []) for a in apps}
     outside: list[Call] = []
     for path in sorted(files):
@@ -198,7 +200,7 @@ def _audit(report: AuditReport, apps: list[D.App], files: dict[str, FileCalls]) 
     findings: list[Finding] = []
     for app in sorted(apps, key=lambda a: a.descriptor):
         calls, markers = per_app[app.descriptor]
-        rep, fs = audit_app(app, calls, markers, tbl, shared=outside, display=display_path)
+        rep, fs = audit_app(app, calls, markers, tbl, shared=outside, display=display)
         report.apps.append(rep)
         findings.extend(fs)
     for c in outside:
@@ -212,5 +214,5 @@ def _audit(report: AuditReport, apps: list[D.App], files: dict[str, FileCalls]) 
     # at one position the call's own finding comes first, then its warnings
     order = {k: i for i, k in enumerate(CLASSES)}
     report.findings = sorted(
-        findings, key=lambda f: (display_path(f.file), f.line, f.column, f.classification == WARNING, order[f.classification], f.kind, f.app or "")
+        findings, key=lambda f: (display(f.file), f.line, f.column, f.classification == WARNING, order[f.classification], f.kind, f.app or "")
     )
