@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from migrate.scopes.calls import EMAIL_RE
+from migrate.scopes.calls import EMAIL_RE, worth_parsing
 from migrate.scopes.methods import NOT_A_REQUEST, verb_of_name
 from migrate.scopes.model import Call, FileCalls, Marker
 from migrate.scopes.paths import DYNAMIC, parse_url
@@ -25,6 +25,8 @@ DECL_WORDS = {"def", "final", "static", "String", "var", "private", "public", "p
 
 
 def extract(path: str, text: str) -> FileCalls:
+    if not worth_parsing(text):
+        return FileCalls([], [])
     toks = [t for t in tokenize(text) if t.kind != "nl"]
     lines = LineIndex(text)
     constants = _constants(toks, text)

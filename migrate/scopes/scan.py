@@ -101,13 +101,13 @@ def run(
     report = AuditReport(table_source=tbl.source)
     apps: list[D.App] = []
     files: dict[str, FileCalls] = {}
-    roots = {p: os.path.abspath(p) for p in paths}
+    # walked paths are joined onto the path given, so the part below it is a plain string suffix
+    prefixes = ["" if os.path.normpath(p) == "." else os.path.normpath(p) + os.sep for p in paths if os.path.isdir(p)]
 
     def relative(path: str) -> str:
-        for given, absg in roots.items():
-            ap = os.path.abspath(path)
-            if os.path.isdir(given) and (ap + os.sep).startswith(absg.rstrip(os.sep) + os.sep):
-                return os.path.relpath(ap, absg)
+        for prefix in prefixes:
+            if path.startswith(prefix):
+                return path[len(prefix) :]
         return os.path.basename(path)
 
     def add_descriptor(path: str) -> None:

@@ -77,9 +77,12 @@ def test_whole_corpus_at_once_gives_each_file_to_its_own_app(in_corpus):
     assert not any(f.kind == "outside-app" for f in report.findings)
 
 
-def test_test_sources_are_skipped_unless_asked(in_corpus):
+def test_test_sources_are_skipped_unless_asked(in_corpus, monkeypatch):
     report = run(["forge-issue-triage"])
     assert report.skipped.get("test") == 1
+    monkeypatch.chdir(CORPUS_DIR / "forge-issue-triage")
+    assert run(["."]).skipped.get("test") == 1
+    monkeypatch.chdir(CORPUS_DIR)
     assert not any("__tests__" in f.file for f in report.findings)
     with_tests = run(["forge-issue-triage"], include_tests=True)
     assert any("__tests__" in f.file and f.path == "/rest/api/3/project/search" for f in with_tests.findings)
