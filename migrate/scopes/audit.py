@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from migrate.scopes import needs as N
-from migrate.scopes.descriptors import CONNECT, App, Declared, Hook, Place
+from migrate.scopes.descriptors import CONNECT, FORGE, App, Declared, Hook, Place
 from migrate.scopes.model import EXCESS, MISSING, OK, REVIEW, WARNING, AppReport, Call, CallReport, Finding, Marker
 from migrate.scopes.operations import Operation, Table
 from migrate.scopes.paths import ApiPath, could_match, match, parse_url
@@ -28,6 +28,9 @@ from migrate.scopes.paths import ApiPath, could_match, match, parse_url
 TRIGGER_SCOPE_RE = re.compile(r"^(?:read|manage):")
 # The shape of a Jira platform OAuth scope: one the table does not know is a likely typo.
 JIRA_SCOPE_RE = re.compile(r"^(?:(?:read|write|delete|manage):[a-z0-9.-]+:jira|(?:read|write|manage):jira-[a-z-]+)$")
+CONNECT_ON_FORGE_RE = re.compile(r"^(read|write|delete|project-admin|admin|act-as-user|access-email-addresses):connect-jira$")
+CONNECT_CLIENT_RE = re.compile(r"httpClient|\bAP\b|authenticatedAs|asUserByAccountId")
+FORGE_CLIENT_RE = re.compile(r"requestJira|^properties\.")
 MAX_NAMED = 3
 
 
@@ -69,7 +72,36 @@ class Hedge:
 
     where: str
     what: str
-    scopes: frozenset[str] | None  # None: any scope
+    ops: tuple[Operation, ...] | None = None  # the operations it may reach (None with no scopes: any at all)
+    scopes: frozenset[str] | None = None  # OAuth scopes it may need, when not given by operations (triggers)
+
+    @property
+    def unbounded(self) -> bool:
+        return self.ops is None and self.scopes is None
+
+    def may_need_oauth(self, scope: str) -> bool:
+        if self.unbounded:
+            return True
+        if self.scopes is not None and scope in self.scopes:
+            return True
+        return any(scope in op.oauth_classic or scope in op.oauth_granular for op in self.ops or ())
+
+    def may_need_connect(self, scope: str) -> bool:
+        """A cumulative scope is needed by anything needing it or more; a standalone one only by itself."""
+        if self.unbounded:
+            return True
+        lv = N.level(scope)
+        if self.ops is None:  # a trigger: reads data, as READ would
+            return lv == N.level("READ")
+        return any(op.connect_scope == scope or (lv is not None and (N.level(op.connect_scope) or 0) >= lv) for op in self.ops)
+
+    @property
+    def connect_top(self) -> int:
+        if self.unbounded:
+            return N.level("ADMIN")
+        if self.ops is None:
+            return N.level("READ")
+        return max((N.level(op.connect_scope) or 0 for op in self.ops), default=0)
 
 
 def _loc(display: Callable[[str], str], file: str, line: int, column: int) -> str:
@@ -78,6 +110,25 @@ def _loc(display: Callable[[str], str], file: str, line: int, column: int) -> st
 
 def _list(items: Iterable[str]) -> str:
     return ", ".join(items) or "none"
+
+
+def connect_on_forge(name: str) -> str | None:
+    """The Connect scope a Connect-on-Forge manifest scope stands for: `write:connect-jira` -> WRITE."""
+    m = CONNECT_ON_FORGE_RE.match(name)
+    return m.group(1).replace("-", "_").upper() if m else None
+
+
+def _connect_on_forge_name(scope: str) -> str:
+    return scope.lower().replace("_", "-") + ":connect-jira"
+
+
+def _origin(call: Call) -> str:
+    """Where a call runs in a Connect-on-Forge app: "connect" (remote), "forge", or "either"."""
+    if CONNECT_CLIENT_RE.search(call.via):
+        return "connect"
+    if FORGE_CLIENT_RE.search(call.via):
+        return "forge"
+    return "either"
 
 
 class _AppAudit:
@@ -90,19 +141,22 @@ class _AppAudit:
         self.reports: list[CallReport] = []
         self.hedges: list[Hedge] = []
         self.declared = [d.name for d in app.declared]
+        # Connect scopes the app holds: a Connect descriptor's, or a Connect-on-Forge manifest's `*:connect-jira`
         if self.connect:
-            self.valid = [d for d in app.declared if d.name.upper() in N.CONNECT_SCOPES]
-            self.dset = frozenset(d.name.upper() for d in self.valid)
+            self.connect_declared = [(d, d.name.upper()) for d in app.declared if d.name.upper() in N.CONNECT_SCOPES]
         else:
-            self.valid = [d for d in app.declared if d.name in table.oauth_scopes]
-            self.dset = frozenset(d.name for d in self.valid)
-            jira = self.dset
-            self.granular_style = bool(jira & table.granular_scopes) and not (jira & table.classic_scopes)
+            self.connect_declared = [(d, connect_on_forge(d.name)) for d in app.declared if connect_on_forge(d.name)]
+        self.cgrants = frozenset(s for _, s in self.connect_declared)
+        self.cof = not self.connect and (app.connect_on_forge or bool(self.connect_declared))
+        self.oauth_declared = [] if self.connect else [d for d in app.declared if d.name in table.oauth_scopes]
+        self.dset = frozenset(d.name for d in self.oauth_declared)
+        self.granular_style = bool(self.dset & table.granular_scopes) and not (self.dset & table.classic_scopes)
+        self.valid = {d.name for d, _ in self.connect_declared} | set(self.dset)
         # what resolved things need
-        self.top = 0  # Connect: the highest cumulative level needed
-        self.standalone: dict[str, list[str]] = {}  # Connect: standalone scope -> who needs it
-        self.used: set[str] = set()  # Forge: declared scopes a resolved call uses
-        self.to_add: dict[str, list[str]] = {}  # Forge: scope -> who needs it
+        self.top = 0  # the highest cumulative Connect level a resolved call (or webhook) needs
+        self.standalone: dict[str, list[str]] = {}  # standalone Connect scope -> who needs it
+        self.used: set[str] = set()  # Forge: declared OAuth scopes a resolved call uses
+        self.to_add: dict[str, list[str]] = {}  # Forge: scope to add -> who needs it
 
     # ------------------------------------------------------------------ findings
     def finding(self, cls: str, kind: str, message: str, *, call: Call | None = None, place: Place | None = None,
@@ -129,6 +183,13 @@ class _AppAudit:
             )
         )
 
+    def _connect_need(self, scope: str, where: str) -> None:
+        lv = N.level(scope)
+        if lv is not None:
+            self.top = max(self.top, lv)
+        elif scope in N.STANDALONE:
+            self.standalone.setdefault(scope, []).append(where)
+
     # ------------------------------------------------------------------ calls
     def call(self, call: Call) -> None:
         res = resolve(call, self.table)
@@ -136,13 +197,12 @@ class _AppAudit:
         display_path = res.path.display if res.path else None
         ops = res.operations
         if res.kind == "unresolved-method":
-            reqs = {self._req_key(op) for op in ops}
-            if len(reqs) == 1:
+            if len({self._req_key(op) for op in ops}) == 1:
                 self._resolved(call, ops, display_path, f"method not shown ({call.method_from}); every operation on {display_path} needs the same scopes")
                 return
-            per = "; ".join(f"{op.method} needs {self._need_text(requirement(op, self.app.kind))}" for op in ops)
+            per = "; ".join(f"{op.method} needs {self._need_text(op)}" for op in ops)
             msg = f"{display_path}: the method is not shown ({call.method_from}). {per}"
-            self._review(call, res, "unresolved-method", msg, where, self._scopes_of(ops))
+            self._review(call, res, "unresolved-method", msg, where, ops)
             return
         if res.kind != "call":
             what = {
@@ -155,88 +215,39 @@ class _AppAudit:
         self._resolved(call, ops, display_path, "")
 
     def _req_key(self, op: Operation):
-        r = requirement(op, self.app.kind)
-        return r if self.connect else (r.classic, r.granular)
+        if self.connect:
+            return op.connect_scope
+        return (op.oauth_classic, op.oauth_granular, op.connect_scope if self.cof else None)
 
-    def _scopes_of(self, ops: Iterable[Operation]) -> frozenset[str]:
-        out: set[str] = set()
-        for op in ops:
-            r = requirement(op, self.app.kind)
-            if self.connect:
-                out.add(r)
-            else:
-                out |= r.scopes
-        return frozenset(out)
-
-    def _review(self, call: Call, res: Resolution, kind: str, message: str, where: str, scopes: frozenset[str] | None) -> None:
-        self.hedges.append(Hedge(where, "the call", scopes))
+    def _review(self, call: Call, res: Resolution, kind: str, message: str, where: str, ops: tuple[Operation, ...] | None) -> None:
+        self.hedges.append(Hedge(where, "the call", ops))
         self.reports.append(CallReport(call, REVIEW, kind, res.path.display if res.path else None, tuple(o.label for o in res.operations), "unknown"))
         self.finding(REVIEW, kind, message, call=call, ops=res.operations, path=res.path.display if res.path else None)
 
-    def _need_text(self, req) -> str:
+    def _need_text(self, op: Operation) -> str:
         if self.connect:
-            return "no scope" if req == "NONE" else req
-        if req.empty:
-            return "no OAuth scope listed"
+            return "no scope" if op.connect_scope == "NONE" else op.connect_scope
+        req = requirement(op, FORGE)
         parts = []
         if req.classic:
             parts.append(_list(sorted(req.classic)))
         if req.granular:
-            parts.append(("granular " if req.classic else "granular ") + _list(sorted(req.granular)))
+            parts.append("granular " + _list(sorted(req.granular)))
+        if not parts:
+            parts.append("no OAuth scope listed")
+        if self.cof and op.connect_scope != N.INACCESSIBLE:
+            parts.append(f"Connect {op.connect_scope}")
         return " or ".join(parts)
 
     def _resolved(self, call: Call, ops: tuple[Operation, ...], display_path: str | None, note: str) -> None:
         where = _loc(self.display, call.file, call.line, call.column)
         op = ops[0]
         label = op.label if len(ops) == 1 else f"{'/'.join(o.method for o in ops)} {op.path} ({', '.join(o.operation_id for o in ops)})"
-        req = requirement(op, self.app.kind)
         exempt = all(o.app_access_rule_exempt for o in ops)
         deprecated = all(o.deprecated for o in ops)
         suffix = f"; {note}" if note else ""
-        status, kind, missing = OK, "call", ()
-        if self.connect:
-            if req == N.INACCESSIBLE:
-                status, kind = MISSING, "inaccessible"
-                self.finding(MISSING, "inaccessible", f"{label}: Connect apps cannot call this operation (INACCESSIBLE); no scope makes it work{suffix}",
-                             call=call, ops=ops)
-            else:
-                lv = N.level(req)
-                if lv is not None:
-                    self.top = max(self.top, lv)
-                else:
-                    self.standalone.setdefault(req, []).append(where)
-                if N.connect_satisfied(req, self.dset):
-                    self.finding(OK, "call", f"{label}: needs {self._need_text(req)}{suffix}", call=call, ops=ops, scopes=(req,))
-                else:
-                    status, missing = MISSING, (req,)
-                    self.finding(MISSING, "call", f"{label}: needs {req}, which the descriptor does not grant (declared: {_list(self.declared)}){suffix}",
-                                 call=call, ops=ops, scopes=(req,))
-        else:
-            if req.empty:
-                status, kind = WARNING, "no-oauth-scope"
-                self.finding(WARNING, "no-oauth-scope", f"{label}: the OpenAPI document names no OAuth 2.0 scope for this operation; check that Forge apps may call it{suffix}",
-                             call=call, ops=ops)
-            else:
-                held = req.satisfying(self.dset)
-                if held:
-                    for alt in held:
-                        self.used |= alt
-                    shown = held[0]
-                    style = "classic" if shown == req.classic else "granular"
-                    self.finding(OK, "call", f"{label}: needs {_list(sorted(shown))} ({style}){suffix}", call=call, ops=ops, scopes=sorted(shown))
-                else:
-                    alt = req.to_add(self.dset, self.granular_style)
-                    self.used |= alt & self.dset
-                    missing = tuple(sorted(alt - self.dset))
-                    for s in missing:
-                        self.to_add.setdefault(s, []).append(where)
-                    other = sorted(req.granular if alt == req.classic else req.classic)
-                    shown_other = _list(other[:MAX_NAMED]) + (f" and {len(other) - MAX_NAMED} more" if len(other) > MAX_NAMED else "")
-                    alt_text = f" (or all {len(other)} {'granular' if alt == req.classic else 'classic'} scopes: {shown_other})" if other else ""
-                    status = MISSING
-                    self.finding(MISSING, "call", f"{label}: needs {_list(sorted(alt))}; add {_list(missing)}{alt_text}{suffix}",
-                                 call=call, ops=ops, scopes=missing)
-        self.reports.append(CallReport(call, status, kind, display_path, tuple(o.label for o in ops), self._need_text(req), missing, exempt, deprecated))
+        status, kind, missing = (self._connect_call if self.connect else self._forge_call)(call, ops, label, suffix, where)
+        self.reports.append(CallReport(call, status, kind, display_path, tuple(o.label for o in ops), self._need_text(op), missing, exempt, deprecated))
         if status == MISSING and kind == "inaccessible":
             return
         if not exempt:
@@ -245,32 +256,97 @@ class _AppAudit:
         if deprecated:
             self.finding(WARNING, "deprecated", f"{label} is deprecated", call=call, ops=ops)
 
+    def _connect_call(self, call, ops, label, suffix, where):
+        req = ops[0].connect_scope
+        if req == N.INACCESSIBLE:
+            self.finding(MISSING, "inaccessible", f"{label}: Connect apps cannot call this operation (INACCESSIBLE); no scope makes it work{suffix}",
+                         call=call, ops=ops)
+            return MISSING, "inaccessible", ()
+        self._connect_need(req, where)
+        if N.connect_satisfied(req, self.cgrants):
+            self.finding(OK, "call", f"{label}: needs {self._need_text(ops[0])}{suffix}", call=call, ops=ops, scopes=(req,))
+            return OK, "call", ()
+        self.finding(MISSING, "call", f"{label}: needs {req}, which the descriptor does not grant (declared: {_list(self.declared)}){suffix}",
+                     call=call, ops=ops, scopes=(req,))
+        return MISSING, "call", (req,)
+
+    def _forge_call(self, call, ops, label, suffix, where):
+        op = ops[0]
+        req = requirement(op, FORGE)
+        # Connect on Forge: a call from the Connect remote (ACE httpClient, AP.request, ACSB) runs on the
+        # `*:connect-jira` scopes, one from Forge (requestJira, the properties API) on the OAuth scopes; a
+        # call through anything else may be either
+        origin = _origin(call) if self.cof else "forge"
+        held = req.satisfying(self.dset) if origin != "connect" else ()
+        remote = origin != "forge" and op.connect_scope != N.INACCESSIBLE
+        via_connect = remote and N.connect_satisfied(op.connect_scope, self.cgrants)
+        if via_connect or (origin == "connect" and remote):
+            self._connect_need(op.connect_scope, where)
+        for alt in held:
+            self.used |= alt
+        if held:
+            shown = held[0]
+            style = "classic" if shown == req.classic else "granular"
+            self.finding(OK, "call", f"{label}: needs {_list(sorted(shown))} ({style}){suffix}", call=call, ops=ops, scopes=sorted(shown))
+            return OK, "call", ()
+        if via_connect:
+            name = next((d.name for d, s in self.connect_declared if N.connect_satisfied(op.connect_scope, [s])), None)
+            needs = f"{op.connect_scope} (Connect on Forge: {name})" if name and op.connect_scope != "NONE" else "no Connect scope (Connect on Forge)"
+            self.finding(OK, "call", f"{label}: needs {needs}{suffix}", call=call, ops=ops, scopes=(name,) if name else ())
+            return OK, "call", ()
+        if req.empty and not remote:
+            self.finding(WARNING, "no-oauth-scope", f"{label}: the OpenAPI document names no OAuth 2.0 scope for this operation; check that Forge apps may call it{suffix}",
+                         call=call, ops=ops)
+            return WARNING, "no-oauth-scope", ()
+        if origin == "connect" and op.connect_scope == N.INACCESSIBLE:
+            self.finding(MISSING, "inaccessible", f"{label}: the Connect remote cannot call this operation (INACCESSIBLE); no scope makes it work{suffix}",
+                         call=call, ops=ops)
+            return MISSING, "inaccessible", ()
+        if origin == "connect" or req.empty:  # only the Connect remote can make it: its connect-jira scope is what is missing
+            alt = frozenset({_connect_on_forge_name(op.connect_scope)})
+        else:
+            alt = req.to_add(self.dset, self.granular_style)
+        self.used |= alt & self.dset
+        missing = tuple(sorted(alt - self.dset))
+        for s in missing:
+            self.to_add.setdefault(s, []).append(where)
+        other = sorted(req.granular if alt == req.classic else req.classic) if alt in (req.classic, req.granular) else []
+        shown_other = _list(other[:MAX_NAMED]) + (f" and {len(other) - MAX_NAMED} more" if len(other) > MAX_NAMED else "")
+        other_style = "granular" if alt == req.classic else "classic"
+        alt_text = f" (or {other_style} {other[0]})" if len(other) == 1 else f" (or all {len(other)} {other_style} scopes: {shown_other})" if other else ""
+        if remote and alt in (req.classic, req.granular):
+            alt_text += f" (or, from the Connect remote, {_connect_on_forge_name(op.connect_scope)})"
+        self.finding(MISSING, "call", f"{label}: needs {_list(sorted(alt))}; add {_list(missing)}{alt_text}{suffix}", call=call, ops=ops, scopes=missing)
+        return MISSING, "call", missing
+
     # ------------------------------------------------------------------ descriptor hooks and markers
     def hooks(self, hooks: Iterable[Hook]) -> None:
         for h in hooks:
-            if h.kind == "webhook" and self.connect:
+            if h.kind == "webhook":  # a Connect descriptor's, or a Connect-on-Forge manifest's connectModules
                 self.top = max(self.top, N.level("READ"))
-                if not N.connect_satisfied("READ", self.dset):
-                    self.finding(MISSING, "webhook", f"webhook {h.event}: Connect apps with webhooks must declare READ", place=h.place, scopes=("READ",))
-            elif h.kind == "trigger" and not self.connect:
+                if not N.connect_satisfied("READ", self.cgrants):
+                    what = "READ" if self.connect else _connect_on_forge_name("READ")
+                    self.finding(MISSING, "webhook", f"webhook {h.event}: Connect apps with webhooks must declare {what}", place=h.place, scopes=(what,))
+                    if not self.connect:
+                        self.to_add.setdefault(what, []).append(_loc(self.display, self.app.descriptor, h.place.line, h.place.column))
+            elif h.kind == "trigger":
                 scopes = frozenset(s for s in self.table.oauth_scopes if TRIGGER_SCOPE_RE.match(s))
-                self.hedges.append(Hedge(_loc(self.display, self.app.descriptor, h.place.line, h.place.column), f"trigger event {h.event}", scopes))
+                self.hedges.append(Hedge(_loc(self.display, self.app.descriptor, h.place.line, h.place.column), f"trigger event {h.event}", None, scopes))
 
     def markers(self, markers: Iterable[Marker]) -> None:
         if not self.connect:
-            return
+            return  # Forge's asUser() needs no extra scope; email visibility is the user's profile setting there
         emails = [m for m in markers if m.kind == "email-address"]
         for m in markers:
             if m.kind != "impersonation":
                 continue
-            where = _loc(self.display, m.file, m.line, m.column)
-            self.standalone.setdefault(N.ACT_AS_USER, []).append(where)
-            if N.ACT_AS_USER not in self.dset:
+            self.standalone.setdefault(N.ACT_AS_USER, []).append(_loc(self.display, m.file, m.line, m.column))
+            if N.ACT_AS_USER not in self.cgrants:
                 self.findings.append(Finding(m.file, m.line, m.column, m.line, m.column + len(m.text), MISSING, "impersonation",
                                              f"{m.text} acts as a user: Connect apps need the ACT_AS_USER scope for it", self.app.descriptor,
                                              scopes=(N.ACT_AS_USER,), original=m.text))
         if emails:
-            if N.ACCESS_EMAIL_ADDRESSES in self.dset:
+            if N.ACCESS_EMAIL_ADDRESSES in self.cgrants:
                 self.standalone.setdefault(N.ACCESS_EMAIL_ADDRESSES, []).extend(_loc(self.display, m.file, m.line, m.column) for m in emails)
             else:
                 for m in emails:
@@ -282,53 +358,48 @@ class _AppAudit:
     def conclude(self) -> AppReport:
         rep = AppReport(self.app.kind, self.app.descriptor, self.app.name, list(self.declared), self.reports)
         for d in self.app.declared:
-            if d not in self.valid:
-                if self.connect:
-                    self.finding(REVIEW, "unknown-scope", f"{d.name!r} is not a Connect scope ({', '.join(N.CONNECT_SCOPES)})", place=d.place, scopes=(d.name,), original=d.name)
-                elif JIRA_SCOPE_RE.match(d.name):
-                    self.finding(REVIEW, "unknown-scope", f"{d.name!r} looks like a Jira platform scope but no operation of the table uses it (a typo?)",
-                                 place=d.place, scopes=(d.name,), original=d.name)
-                    rep.not_audited.append(d.name)
-                else:
-                    rep.not_audited.append(d.name)
-        if self.connect:
-            self._connect_lists(rep)
-        else:
-            self._forge_lists(rep)
+            if d.name in self.valid:
+                continue
+            if self.connect:
+                self.finding(REVIEW, "unknown-scope", f"{d.name!r} is not a Connect scope ({', '.join(N.CONNECT_SCOPES)})", place=d.place, scopes=(d.name,), original=d.name)
+                continue
+            if JIRA_SCOPE_RE.match(d.name):
+                self.finding(REVIEW, "unknown-scope", f"{d.name!r} looks like a Jira platform scope but no operation of the table uses it (a typo?)",
+                             place=d.place, scopes=(d.name,), original=d.name)
+            rep.not_audited.append(d.name)
+        excess = self._connect_lists(rep)
+        if not self.connect:
+            excess |= self._oauth_lists(rep)
+            rep.missing = sorted(self.to_add)
+        keep = [d for d in self.declared if d not in excess]
+        add = self._connect_additions(rep, keep) + [self._styled(s) for s in rep.missing]
+        rep.suggested = keep + [s for s in dict.fromkeys(add) if s.upper() not in {k.upper() for k in keep}]
         return rep
 
-    def _hedged_by(self, scope: str, connect_level: int | None = None) -> list[Hedge]:
-        out = []
-        for h in self.hedges:
-            if h.scopes is None:
-                out.append(h)
-            elif connect_level is not None:
-                if any((N.level(s) or 0) >= connect_level for s in h.scopes):
-                    out.append(h)
-            elif scope in h.scopes:
-                out.append(h)
-        return out
+    def _styled(self, scope: str) -> str:
+        """A Connect scope to add, in the descriptor's case (READ or read)."""
+        if self.connect and any(c.islower() for c in "".join(self.declared)):
+            return scope.lower()
+        return scope
 
-    def _excess(self, rep: AppReport, d: Declared, plain: str, hedged: list[Hedge]) -> None:
+    def _excess(self, rep: AppReport, d: Declared, plain: str, hedged: list[Hedge]) -> bool:
+        """Report a declared scope nothing resolved needs; True when it is plain excess (no hedge)."""
         if not hedged:
             rep.excess.append(d.name)
             self.finding(EXCESS, "excess", plain, place=d.place, scopes=(d.name,), original=d.name)
-            return
+            return True
         named = ", ".join(f"{h.what} at {h.where}" for h in hedged[:MAX_NAMED])
         more = f" and {len(hedged) - MAX_NAMED} more" if len(hedged) > MAX_NAMED else ""
         rep.possibly_needed[d.name] = [h.where for h in hedged]
         uses = "use" if len(hedged) == 1 else "uses"
         self.finding(REVIEW, "excess", f"{plain}, but it might be needed by {len(hedged)} unresolved {uses}: {named}{more}",
                      place=d.place, scopes=(d.name,), original=d.name)
+        return False
 
-    def _connect_lists(self, rep: AppReport) -> None:
-        granted_top = max((N.level(s) or 0 for s in self.dset), default=0)
-        hedge_top = 0
-        for h in self.hedges:
-            hedge_top = max(hedge_top, 5 if h.scopes is None else max((N.level(s) or 0 for s in h.scopes), default=0))
-        excess_names = set()
-        for d in self.valid:
-            s = d.name.upper()
+    def _connect_lists(self, rep: AppReport) -> set[str]:
+        """Needed and excess among the Connect scopes (a descriptor's, or `*:connect-jira` in a manifest)."""
+        excess: set[str] = set()
+        for d, s in self.connect_declared:
             lv = N.level(s)
             if s == "NONE":
                 continue
@@ -338,7 +409,6 @@ class _AppAudit:
                     continue
                 plain = (f"{d.name} is broader than any call needs (the highest they need is {N.CHAIN[self.top]})" if self.top
                          else f"{d.name} is declared but no call needs a Connect scope")
-                hedged = self._hedged_by(s, connect_level=lv)
             else:
                 if s in self.standalone:
                     rep.needed.append(d.name)
@@ -346,40 +416,39 @@ class _AppAudit:
                 why = {N.ACT_AS_USER: "nothing in the source acts as a user and no call needs it",
                        N.ACCESS_EMAIL_ADDRESSES: "no call needs it and the source never reads emailAddress"}[s]
                 plain = f"{d.name} is declared but {why}"
-                hedged = self._hedged_by(s)
-            self._excess(rep, d, plain, hedged)
-            if not hedged:
-                excess_names.add(d.name)
-        # to add: the highest needed level if nothing kept grants it, and needed standalone scopes
-        if self.top > granted_top:
-            rep.missing.append(N.CHAIN[self.top])
-        for s in N.STANDALONE:
-            if s in self.standalone and s not in self.dset:
-                rep.missing.append(s)
-        keep = [d for d in self.declared if d not in excess_names]
-        kept_top = max((N.level(s) or 0 for s in keep if N.level(s) is not None), default=0)
-        # removing a broader scope must not take away what hedged calls might need below it
-        want_top = max(self.top, min(hedge_top, granted_top))
-        upper = not any(c.islower() for c in "".join(self.declared))
-        add = []
-        if want_top > kept_top and N.CHAIN[want_top] not in rep.missing:
-            add.append(N.CHAIN[want_top])
-        add += rep.missing
-        rep.suggested = keep + [s if upper else s.lower() for s in add if s.upper() not in {k.upper() for k in keep}]
+            if self._excess(rep, d, plain, [h for h in self.hedges if h.may_need_connect(s)]):
+                excess.add(d.name)
+        if self.connect:
+            granted_top = max((N.level(s) or 0 for s in self.cgrants), default=0)
+            if self.top > granted_top:
+                rep.missing.append(N.CHAIN[self.top])
+            rep.missing += [s for s in N.STANDALONE if s in self.standalone and s not in self.cgrants]
+        return excess
 
-    def _forge_lists(self, rep: AppReport) -> None:
-        excess_names = set()
-        for d in self.valid:
+    def _connect_additions(self, rep: AppReport, keep: list[str]) -> list[str]:
+        """A broader cumulative scope dropped as excess is replaced by the level calls need: what the kept
+        scopes no longer grant of max(needed, what unresolved uses might need, up to what was declared)."""
+        if not self.connect_declared:
+            return []
+        declared_top = max((N.level(s) or 0 for _, s in self.connect_declared), default=0)
+        hedge_top = max((h.connect_top for h in self.hedges), default=0)
+        want = max(self.top, min(hedge_top, declared_top))
+        kept = [s for d, s in self.connect_declared if d.name in keep]
+        if want == 0 or N.connect_satisfied(N.CHAIN[want], kept) or (self.connect and N.CHAIN[want] in rep.missing):
+            return []
+        if self.connect:
+            return [self._styled(N.CHAIN[want])]
+        return [_connect_on_forge_name(N.CHAIN[want])]
+
+    def _oauth_lists(self, rep: AppReport) -> set[str]:
+        excess: set[str] = set()
+        for d in self.oauth_declared:
             if d.name in self.used:
                 rep.needed.append(d.name)
                 continue
-            hedged = self._hedged_by(d.name)
-            self._excess(rep, d, f"{d.name} is declared but no call needs it", hedged)
-            if not hedged:
-                excess_names.add(d.name)
-        rep.missing = sorted(s for s in self.to_add if s not in self.dset)
-        keep = [d for d in self.declared if d not in excess_names]
-        rep.suggested = keep + [s for s in rep.missing if s not in keep]
+            if self._excess(rep, d, f"{d.name} is declared but no call needs it", [h for h in self.hedges if h.may_need_oauth(d.name)]):
+                excess.add(d.name)
+        return excess
 
 
 def audit_app(
@@ -400,8 +469,6 @@ def audit_app(
     a.hooks(app.hooks)
     for c in shared:
         res = resolve(c, table)
-        where = _loc(display, c.file, c.line, c.column)
-        scopes = a._scopes_of(res.operations) if res.operations else None
-        a.hedges.append(Hedge(where, "the call outside the app", scopes))
+        a.hedges.append(Hedge(_loc(display, c.file, c.line, c.column), "the call outside the app", res.operations or None))
     rep = a.conclude()
     return rep, a.findings

@@ -69,6 +69,7 @@ class App:
     declared: tuple[Declared, ...]
     scopes_place: Place | None  # the scope list (or the file start when there is none)
     hooks: tuple[Hook, ...]
+    connect_on_forge: bool = False  # a Forge manifest with a Connect remote (app.connect, connectModules)
 
 
 def is_connect_descriptor(path: str) -> bool:
@@ -245,6 +246,14 @@ def _forge(path: str, text: str) -> App | None:
                 for ev in events.value:
                     if isinstance(ev.value, str) and ev.value.startswith("avi:jira"):
                         hooks.append(Hook("trigger", ev.value, _place(lines, ev)))
+    # Connect on Forge: webhooks declared as Connect modules need the Connect READ scope (read:connect-jira)
+    connect_modules = _get(doc, "connectModules")
+    if connect_modules is not None and isinstance(connect_modules.value, dict):
+        for key, mods in connect_modules.value.items():
+            if key.endswith(":webhooks") and isinstance(mods.value, list):
+                for w in mods.value:
+                    event = _get(w, "event")
+                    hooks.append(Hook("webhook", str(event.value) if event is not None else "?", _place(lines, w)))
     return App(
         kind=FORGE,
         descriptor=path,
@@ -253,4 +262,5 @@ def _forge(path: str, text: str) -> App | None:
         declared=declared,
         scopes_place=place or _place(lines, Located(None, 0, 0)),
         hooks=tuple(hooks),
+        connect_on_forge=_get(_get(doc, "app"), "connect") is not None or connect_modules is not None,
     )

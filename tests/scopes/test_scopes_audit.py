@@ -133,3 +133,38 @@ def test_unknown_scope_findings():
     assert ("needs-review", "unknown-scope") in kinds(findings)
     _, findings = audit(FORGE, ["read:jira-work", "read:jira-wrok", "storage:app"], [GET_ISSUE])
     assert [f.scopes for f in findings if f.kind == "unknown-scope"] == [("read:jira-wrok",)]
+
+
+def cof_call(method, url, via, n=1):
+    return Call("src/a.js", "javascript", n, 1, n, 2, url, method, "", via, url)
+
+
+def cof_audit(declared, calls, hooks=()):
+    app = App(FORGE, "app/manifest.yml", "app", "app", tuple(Declared(d, HERE) for d in declared), HERE, tuple(hooks))
+    return audit_app(app, calls, [], table())
+
+
+COF_CASES = [
+    # (declared, (method, url, via)) -> (status of the call, missing, excess)
+    pytest.param(["write:connect-jira"], ADD_COMMENT + ("addon.httpClient(req).post",), "ok", [], [], id="remote-call-on-connect-scope"),
+    pytest.param(["write:connect-jira"], ADD_COMMENT + ("api.asApp().requestJira",), "missing", ["write:jira-work"], ["write:connect-jira"], id="forge-call-needs-oauth"),
+    pytest.param(["read:connect-jira"], ADD_COMMENT + ("addon.httpClient(req).post",), "missing", ["write:connect-jira"], [], id="remote-call-missing-connect-scope"),
+    pytest.param(["write:jira-work", "write:connect-jira"], ADD_COMMENT + ("jira.send",), "ok", [], [], id="either-origin-both-used"),
+    pytest.param(["admin:connect-jira"], GET_ISSUE + ("AP.request",), "ok", [], ["admin:connect-jira"], id="broader-connect-on-forge-scope"),
+]
+
+
+@pytest.mark.parametrize("declared, call, status, missing, excess", COF_CASES)
+def test_connect_on_forge(declared, call, status, missing, excess):
+    rep, _ = cof_audit(declared, [cof_call(*call)])
+    assert (rep.calls[0].status, rep.missing, rep.excess) == (status, missing, excess)
+
+
+def test_connect_on_forge_suggestion_replaces_a_broader_connect_scope():
+    rep, _ = cof_audit(["admin:connect-jira"], [cof_call(*GET_ISSUE, "AP.request")])
+    assert rep.suggested == ["read:connect-jira"]
+
+
+def test_connect_on_forge_webhook_needs_read_connect_jira():
+    rep, findings = cof_audit(["read:jira-work"], [], hooks=[WEBHOOK])
+    assert rep.missing == ["read:connect-jira"] and ("missing", "webhook") in kinds(findings)

@@ -21,6 +21,7 @@ CORPUS = {
     "forge-issue-triage": ("forge", [], ["manage:jira-configuration"], [], []),
     "forge-granular-dashboard": ("forge", [], [], ["write:issue:jira", "read:jql:jira"], ["unresolved-url", "excess", "excess"]),
     "forge-admin-insights": ("forge", [], [], ["read:jira-user"], ["excess", "unresolved-url"]),
+    "forge-connect-reminders": ("forge", ["write:jira-work"], ["delete:connect-jira"], [], []),
     "connect-ace-worklog": ("connect", ["ACT_AS_USER"], ["ADMIN"], [], []),
     "connect-spring-timesheets": ("connect", ["ACCESS_EMAIL_ADDRESSES"], [], [], []),
     "connect-kotlin-releases": ("connect", [], [], [], []),
@@ -66,7 +67,7 @@ def test_corpus_app_report(app, in_corpus):
 
 
 def test_whole_corpus_at_once_gives_each_file_to_its_own_app(in_corpus):
-    """Ten descriptors in one run: every file goes to the app whose root holds it, so the per-app verdicts
+    """Eleven descriptors in one run: every file goes to the app whose root holds it, so the per-app verdicts
     are the same as app by app."""
     report = run(["."])
     assert not report.errors

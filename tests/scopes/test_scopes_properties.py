@@ -35,8 +35,8 @@ def _call(op, method, n: int, url: str | None = None) -> Call:
     return Call("src/app.ts", "typescript", n, 1, n, 2, url, method, "test", "requestJira", url)
 
 
-def _app(kind: str, declared: list[str]) -> App:
-    return App(kind, "manifest.yml", "/app", "app", tuple(Declared(d, HERE) for d in declared), HERE, ())
+def _app(kind: str, declared: list[str], connect_on_forge: bool = False) -> App:
+    return App(kind, "manifest.yml", "/app", "app", tuple(Declared(d, HERE) for d in declared), HERE, (), connect_on_forge)
 
 
 calls_st = st.lists(st.sampled_from(OPS), min_size=0, max_size=8)
@@ -163,3 +163,40 @@ def test_code_in_every_language_resolves_to_its_operation(op, lang, data):
     assert len(fc.calls) == 1, (src, fc.calls)
     res = resolve(fc.calls[0], T)
     assert res.kind == "call" and res.operations == (op,), (src, fc.calls[0], res)
+
+
+# ------------------------------------------------------------------------------------ Connect on Forge
+
+COF = ["read:connect-jira", "write:connect-jira", "delete:connect-jira", "project-admin:connect-jira", "admin:connect-jira",
+       "act-as-user:connect-jira", "access-email-addresses:connect-jira"]
+VIAS = {"forge": "api.asApp().requestJira", "connect": "addon.httpClient(req).post", "either": "jira.send"}
+
+
+def _cof_ok(op, origin: str, declared) -> bool | None:
+    """Whether a call works with `declared`; None when no scope could make it work."""
+    from migrate.scopes.audit import connect_on_forge
+
+    req = requirement(op, FORGE)
+    grants = [connect_on_forge(d) for d in declared if connect_on_forge(d)]
+    oauth_ok = req.satisfied(frozenset(declared)) if origin != "connect" else False
+    connect_ok = origin != "forge" and op.connect_scope != N.INACCESSIBLE and N.connect_satisfied(op.connect_scope, grants)
+    possible = (origin != "connect" and not req.empty) or (origin != "forge" and op.connect_scope != N.INACCESSIBLE)
+    return (oauth_ok or connect_ok) if possible else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(OPS), st.sampled_from(sorted(VIAS))), max_size=6), st.data())
+def test_connect_on_forge_invariants(calls, data):
+    pool = sorted({s for op, _ in calls for s in op.oauth_classic + op.oauth_granular} | set(COF) | {"read:jira-work"})
+    declared = data.draw(st.lists(st.sampled_from(pool), unique=True, max_size=10))
+    cs = [Call("src/a.js", "javascript", i + 1, 1, i + 1, 2, re.sub(r"\{[^}]+\}", "\0", op.path), op.method, "", VIAS[o], op.path)
+          for i, (op, o) in enumerate(calls)]
+    rep, _ = audit_app(_app(FORGE, declared, connect_on_forge=True), cs, [], T)
+    excess = set(rep.excess) | set(rep.possibly_needed)
+    for op, origin in calls:
+        if _cof_ok(op, origin, declared) is None:
+            continue
+        assert _cof_ok(op, origin, rep.suggested), (op.label, origin, declared, rep.suggested)
+        if _cof_ok(op, origin, declared) and origin != "connect":
+            for alt in requirement(op, FORGE).satisfying(frozenset(declared)):
+                assert not (alt & excess), (op.label, alt, excess)
