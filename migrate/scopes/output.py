@@ -32,7 +32,7 @@ def app_block(app: AppReport) -> list[str]:
     c = app.counts
     kind = "Connect" if app.kind == CONNECT else "Forge"
     if app.kind != CONNECT and any(d.endswith(":connect-jira") for d in app.declared):
-        kind = "Forge (Connect on Forge)"
+        kind = "Connect-on-Forge"
     parts = [f"{c['ok']} ok", f"{c[MISSING]} missing"] + [f"{c[k]} {k}" for k in ("needs-review", "warning") if c[k]]
     head = f"{kind} app {app.name} ({display_path(app.descriptor)}): {len(app.calls)} call(s): {', '.join(parts)}"
     out = [head]

@@ -69,19 +69,19 @@ def extract(path: str, lang: str, text: str) -> FileCalls:
     return extract_groovy(path, text) if lang == "groovy" else extract_tree(path, lang, text)
 
 
-def _descriptor_above(paths: list[str]) -> str | None:
+def _descriptors_above(paths: list[str]):
+    """Descriptor files in the directories above the paths, nearest first, up to the repository root."""
     for given in paths:
         d = os.path.abspath(given if os.path.isdir(given) else os.path.dirname(given) or ".")
         while True:
             for name in DESCRIPTOR_NAMES:
                 cand = os.path.join(d, name)
                 if os.path.isfile(cand):
-                    return cand
+                    yield cand
             parent = os.path.dirname(d)
             if parent == d or os.path.exists(os.path.join(d, ".git")):
                 break
             d = parent
-    return None
 
 
 def run(
@@ -157,9 +157,10 @@ def run(
     if progress:
         progress(done, done)
     if not apps and not report.errors:
-        above = _descriptor_above(paths)
-        if above is not None:
+        for above in _descriptors_above(paths):  # the nearest that is an app (not another tool's manifest.yml)
             add_descriptor(above)
+            if apps or report.errors:
+                break
     if not apps and not report.errors:
         raise NoAppError(
             "no atlassian-connect.json or Forge manifest.yml in " + ", ".join(paths) + " or above it",

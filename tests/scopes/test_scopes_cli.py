@@ -146,3 +146,15 @@ def test_real_process_exit_code(apps):
     p = subprocess.run([sys.executable, "-m", "migrate", "scopes", "--check", "connect-groovy-escalations"], capture_output=True, text=True, env=env)
     assert p.returncode == 1, p.stderr
     assert "missing [call] POST /rest/api/3/issue/{issueIdOrKey}/comment (addComment): needs WRITE" in p.stdout
+
+
+def test_another_tools_manifest_above_is_passed_over(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    shutil.copy(CORPUS / "forge-issue-triage" / "manifest.yml", tmp_path / "manifest.yml")
+    (tmp_path / "svc" / "src").mkdir(parents=True)
+    (tmp_path / "svc" / "manifest.yml").write_text("applications:\n  - name: svc\n    memory: 256M\n")  # Cloud Foundry
+    (tmp_path / "svc" / "src" / "a.ts").write_text("await api.asApp().requestJira(route`/rest/api/3/myself`);\n")
+    monkeypatch.chdir(tmp_path)
+    r = cli("svc/src", "--json")
+    assert r.exit_code == 0, r.output
+    assert [a["descriptor"] for a in json.loads(r.stdout)["apps"]] == ["manifest.yml"]
