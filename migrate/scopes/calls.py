@@ -41,7 +41,7 @@ from migrate.scopes.methods import (
 )
 from migrate.scopes.model import Call, FileCalls, Marker
 from migrate.scopes.paths import DYNAMIC, parse_url
-from migrate.scopes.source import CALL_KINDS, INTERP_KINDS, LineIndex, Syntax, concat_root, span, valid_kind
+from migrate.scopes.source import CALL_KINDS, INTERP_KINDS, STRING_KINDS, LineIndex, Syntax, concat_root, span, valid_kind
 
 HOST_CLIENT = re.compile(r"httpClient|authenticatedAs|asUserByAccountId", re.I)
 IMPERSONATION_HINT = re.compile(r"asUserByAccountId|asUser|authenticatedAs")
@@ -108,6 +108,7 @@ class _Extractor:
         self.lang = lang
         self.src = text
         self.syn = Syntax(lang, text)
+        self.strings = STRING_KINDS[self.syn.fam]  # string literal node kinds of this grammar
         self.lines = LineIndex(text)
         self.constants: dict[str, str | None] = {}  # name -> its constant string, or None (not a constant)
         self.calls: list[Call] = []
@@ -120,7 +121,7 @@ class _Extractor:
     def run(self) -> FileCalls:
         syn = self.syn
         rest_constants = []
-        for lit in self._find_any(syn.root, syn._strings, regex="rest/"):
+        for lit in self._find_any(syn.root, self.strings, regex="rest/"):
             if syn.is_docstring(lit):
                 continue
             name = self._constant_declared_by(lit)
@@ -178,7 +179,7 @@ class _Extractor:
             found = decl
         if found is None or syn.scope_of(found) != syn.root:
             return None
-        value = next((lit for lit in self._find_any(found, syn._strings) if syn.declaration_of(lit) is not None and span(syn.declaration_of(lit)) == span(found)), None)
+        value = next((lit for lit in self._find_any(found, self.strings) if syn.declaration_of(lit) is not None and span(syn.declaration_of(lit)) == span(found)), None)
         text = syn.plain_value(value) if value is not None else None
         if text is None:
             return None
@@ -257,13 +258,13 @@ class _Extractor:
         """The URL expression around a literal or a constant use: the whole template / concatenation."""
         syn = self.syn
         cur = node
-        lit = syn.literal_of(cur) if cur.kind() not in syn._strings else cur
+        lit = syn.literal_of(cur) if cur.kind() not in self.strings else cur
         if lit is not None and lit is not cur:
             cur = lit
         elif lit is None:
             # an identifier inside an interpolation: the enclosing literal
             for a in cur.ancestors():
-                if a.kind() in syn._strings:
+                if a.kind() in self.strings:
                     cur = a
                     break
                 if a.kind() in CALL_KINDS[syn.fam] or a.kind() in ("arguments", "argument_list", "value_arguments"):
@@ -273,7 +274,7 @@ class _Extractor:
     def url_text(self, node) -> str:
         syn = self.syn
         k = node.kind()
-        if k in syn._strings:
+        if k in self.strings:
             return self._literal_text(node)
         if k in ("parenthesized_expression",):
             inner = [c for c in node.named_children() if not syn.is_comment(c)]
@@ -579,7 +580,7 @@ class _Extractor:
                         return (m, f"`{kw}=` argument of `{via}`", via)
                     return (None, f"`{via}` takes its method from `{syn.text(a)}` at run time", via)
                 continue
-            if a.kind() in syn._strings or a.kind() in MEMBER_KINDS:
+            if a.kind() in self.strings or a.kind() in MEMBER_KINDS:
                 m = method_of_value(syn.text(a)) if len(syn.text(a)) < 40 else None
                 if m and (a.kind() in MEMBER_KINDS or syn.plain_value(a) is not None):
                     return (m, f"method argument `{syn.text(a)}` of `{via}`", via)
@@ -671,7 +672,7 @@ class _Extractor:
             if self._is_mapping(url):
                 entries, _ = syn.entries(url)
                 url = next((e.value for e in entries if e.key and e.key.lower() in URL_KEYS), url)
-            root = concat_root(syn, url) if url.kind() in syn._strings else url
+            root = concat_root(syn, url) if url.kind() in self.strings else url
             if span(root) in self.seen_roots:
                 continue
             self.seen_roots.add(span(root))
@@ -709,7 +710,7 @@ class _Extractor:
                     at = syn.text(call).rfind(name.split(".")[-1], 0, len(self._callee(call)) + 40)
                     self._marker("impersonation", call, f"{name.split('.')[-1]}(...)", max(at, 0))
         if JWT_BEARER in self.src:
-            for lit in self._find_any(syn.root, syn._strings, regex=JWT_BEARER):
+            for lit in self._find_any(syn.root, self.strings, regex=JWT_BEARER):
                 self._marker("impersonation", lit, "OAuth 2.0 JWT bearer token grant")
         for m in EMAIL_RE.finditer(self.src):
             node = syn.node_at(m.start(), m.end())
