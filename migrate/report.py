@@ -5,6 +5,10 @@ whose grants change (added green, removed red), the projects using the scheme, a
 One section lists the holders that gain only one of the rule's targets (e.g. VIEW_PROJECTS alone),
 because those are the grants a reviewer has to look at twice.
 
+When a plan has its site-wide scan beside it (``<plan>.scan``, written by `migrate plan` and `migrate sites
+plan`), each site also gets an "Also on this site" section: the workflow rules, filters, team-managed projects
+and hidden grants that depend on BROWSE_PROJECTS, each with its location and the suggested change.
+
 Pure: plans in, a string out. The HTML has inline CSS only, no scripts, no fonts, no remote anything (a
 Content-Security-Policy meta forbids fetching), so it opens from a mail attachment with no network.
 Every name in it is site data (scheme, group, role, user names), so everything is escaped.
@@ -24,6 +28,8 @@ from migrate.diff import HolderChange, PlanDiff, SchemeDiff, diff_plan
 from migrate.errors import PlanFileError
 from migrate.plan import Plan
 from migrate.planfile import load_plan, plan_id
+from migrate.scan import CATEGORY_TITLES, ScanResult, load_scan, scan_path_for
+from migrate.scan.text import summary as scan_summary
 from migrate.store import atomic_write_text
 
 FORMATS = ("html", "md")
@@ -44,14 +50,28 @@ class ReportEntry:
     source: str
     plan_id: str
     site_name: str | None = None
+    scan: ScanResult | None = None  # the site-wide scan saved beside the plan, if any
 
     @property
     def title(self) -> str:
         return self.site_name or self.plan.site.get("server_title") or self.plan.site.get("url", "?")
 
 
-def entry_for(plan: Plan, *, source: str = "", site_name: str | None = None) -> ReportEntry:
-    return ReportEntry(plan=plan, diff=diff_plan(plan), source=source, plan_id=plan_id(plan), site_name=site_name)
+def entry_for(plan: Plan, *, source: str = "", site_name: str | None = None, scan: ScanResult | None = None) -> ReportEntry:
+    return ReportEntry(plan=plan, diff=diff_plan(plan), source=source, plan_id=plan_id(plan), site_name=site_name,
+                       scan=scan)
+
+
+def scan_beside(plan: Plan, path: Path) -> ScanResult | None:
+    """The scan saved beside a plan file; one made for another site is refused (it would mislead a reviewer)."""
+    beside = scan_path_for(path)
+    if not beside.exists():
+        return None
+    scan = load_scan(beside)
+    if scan.site.get("url") and scan.site.get("url") != plan.site.get("url"):
+        raise PlanFileError(f"{beside} is a scan of {scan.site.get('url')}, but {path} plans {plan.site.get('url')}",
+                            hint="re-run `migrate plan` (or `migrate scan --out`) for this site")
+    return scan
 
 
 def load_entries(paths: Iterable[Path | str]) -> list[ReportEntry]:
@@ -65,7 +85,8 @@ def load_entries(paths: Iterable[Path | str]) -> list[ReportEntry]:
     seen: set[str] = set()
 
     def add(path: Path, name: str | None) -> None:
-        e = entry_for(load_plan(path), source=str(path), site_name=name)
+        plan = load_plan(path)
+        e = entry_for(plan, source=str(path), site_name=name, scan=scan_beside(plan, path))
         if e.plan_id not in seen:
             seen.add(e.plan_id)
             out.append(e)
@@ -241,6 +262,17 @@ td.absent { color: #8c959f; }
 .banner.block { background: var(--rem-bg); color: var(--rem-fg); border-color: #ffcecb; }
 .banner.ok { background: var(--add-bg); color: var(--add-fg); border-color: #aceebb; }
 section.site { margin-top: 28px; }
+section.scan { margin: 14px 0 22px; padding: 8px 14px 4px; border: 1px solid #eed888; border-radius: 6px;
+  background: #fffdf0; }
+section.scan h3 { margin-top: 6px; }
+section.scan table { width: 100%; table-layout: fixed; }
+section.scan td { overflow-wrap: anywhere; }
+section.scan col.kind { width: 12%; } section.scan col.where { width: 24%; } section.scan col.found { width: 25%; }
+section.scan col.change { width: 27%; } section.scan col.projects { width: 12%; }
+.cat { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px;
+  background: var(--soft); border: 1px solid var(--line); }
+.cat.reference, .cat.hidden-grant { background: var(--rem-bg); color: var(--rem-fg); border-color: #ffcecb; }
+.cat.review, .cat.not-scanned { background: var(--warn-bg); color: var(--warn-fg); border-color: #eed888; }
 article.scheme { margin: 14px 0 22px; padding-left: 12px; border-left: 4px solid var(--line); }
 .legend span { margin-right: 14px; }
 .legend .sw { display: inline-block; width: 12px; height: 12px; vertical-align: -1px; margin-right: 4px; border: 1px solid var(--line); }
@@ -314,6 +346,28 @@ def _scheme_html(e: ReportEntry, s: SchemeDiff, cols: list[str], anchor: str) ->
     return "\n".join(out)
 
 
+def _scan_html(scan: ScanResult, idx: int) -> str:
+    """Also on this site: what the permission-scheme plan does not change, and what to change by hand."""
+    out = [f'<section class="scan" id="site-{idx}-scan">',
+           "<h3>Also on this site: beyond permission schemes</h3>"]
+    if not scan.findings:
+        out.append(f"<p>{_h(_sentence(scan_summary(scan)))} (scanned {_h(scan.created_at or '?')}).</p></section>")
+        return "\n".join(out)
+    out.append(f'<p>{_h(_sentence(scan_summary(scan)))}. migrate changes none of these: each row says where, what is '
+               f'there, and the change to make. <span class="muted">Scanned {_h(scan.created_at or "?")}.</span></p>')
+    out.append('<table><colgroup><col class="kind"><col class="where"><col class="found"><col class="change">'
+               '<col class="projects"></colgroup><thead><tr><th>Kind</th><th>Where</th><th>Found</th>'
+               "<th>Suggested change</th><th>Projects</th></tr></thead><tbody>")
+    for category, findings in scan.by_category().items():
+        label = _h(category.replace("-", " "))
+        for f in findings:
+            projects = ", ".join(f.projects[:PROJECTS_INLINE]) + (" …" if len(f.projects) > PROJECTS_INLINE else "")
+            out.append(f'<tr><td><span class="cat {_h(category)}">{label}</span></td><td>{_h(f.where)}</td>'
+                       f"<td>{_h(f.found)}</td><td>{_h(f.suggestion)}</td><td class=\"mono\">{_h(projects or '—')}</td></tr>")
+    out.append("</tbody></table></section>")
+    return "\n".join(out)
+
+
 def _site_html(e: ReportEntry, idx: int) -> str:
     p, d = e.plan, e.diff
     rule = p.rule
@@ -353,6 +407,8 @@ def _site_html(e: ReportEntry, idx: int) -> str:
     notes = _site_notes(e)
     if notes:
         out.append('<ul class="notes">' + "".join(f"<li>{_h(n)}</li>" for n in notes) + "</ul>")
+    if e.scan is not None:
+        out.append(_scan_html(e.scan, idx))
     cols = _columns(e)
     for j, s in enumerate(d.schemes, 1):
         out.append(_scheme_html(e, s, cols, f"site-{idx}-scheme-{j}"))
@@ -476,6 +532,19 @@ def _md_cell(state: str, perm: str) -> str:
     }[state]
 
 
+def _scan_markdown(scan: ScanResult) -> list[str]:
+    L = ["", "### Also on this site: beyond permission schemes", ""]
+    if not scan.findings:
+        return L + [f"{_m(_sentence(scan_summary(scan)))}."]
+    L.append(f"{_m(_sentence(scan_summary(scan)))}. migrate changes none of these; scanned {_m(scan.created_at or '?')}.")
+    L += ["", "| Kind | Where | Found | Suggested change | Projects |", "|---|---|---|---|---|"]
+    for category, findings in scan.by_category().items():
+        for f in findings:
+            L.append(f"| {_m(CATEGORY_TITLES.get(category, category))} | {_m(f.where)} | {_m(f.found)} | "
+                     f"{_m(f.suggestion)} | {_m(', '.join(f.projects) or '—')} |")
+    return L
+
+
 def render_markdown(entries: Sequence[ReportEntry], *, generated_at: str | None = None, title: str | None = None) -> str:
     title = title or "Permission scheme change report"
     gen = generated_at or _now()
@@ -545,6 +614,8 @@ def render_markdown(entries: Sequence[ReportEntry], *, generated_at: str | None 
             L += ["", "No changes: every holder already has what the rule gives it."]
         for n in _site_notes(e):
             L.append(f"- Note: {_m(n)}")
+        if e.scan is not None:
+            L += _scan_markdown(e.scan)
         cols = _columns(e)
         for s in d.schemes:
             L += ["", f"### {_m(s.scheme_name)} (scheme {s.scheme_id})", ""]

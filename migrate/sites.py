@@ -46,6 +46,8 @@ from migrate.plan import MODES, Plan, make_plan
 from migrate.planfile import load_plan, plan_id, save_plan
 from migrate.redact import redact
 from migrate.rules import Rule, resolve_rule
+from migrate.scan import save_scan, scan_path_for, scan_site
+from migrate.scan.text import summary
 from migrate.store import atomic_write_json, read_user_text
 
 DEFAULT_PARALLEL = 4
@@ -928,8 +930,10 @@ def plan_site(
     client_factory: ClientFactory = make_site_client,
     created_at: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    scan: bool = True,
 ) -> SiteOutcome:
-    """Fetch, plan and save one site's plan to plans_dir/<name>.json."""
+    """Fetch, plan and save one site's plan to plans_dir/<name>.json (and, with ``scan``, the site-wide scan
+    beside it, for `migrate report`)."""
     creds = spec.credentials(env)
     client = client_factory(spec, creds)
     try:
@@ -957,6 +961,7 @@ def plan_site(
         if notes:
             plan = replace(plan, notes=plan.notes + tuple(notes))
         path = save_plan(plan, plan_file_for(plans_dir, spec))
+        scanned = _scan_beside(client, data, path) if scan else {}
         requests = client.request_count
     finally:
         client.close()
@@ -991,8 +996,21 @@ def plan_site(
         mode=mode,
         missing_keys=tuple(plan.missing_keys),
         requests=requests,
-        details={"warnings": warnings} if warnings else {},
+        details={**({"warnings": warnings} if warnings else {}), **scanned},
     )
+
+
+def _scan_beside(client: JiraClient, data: Any, plan_path: Path) -> dict[str, Any]:
+    """The site-wide scan, saved beside the plan; a failed scan is noted, never fails the site's plan."""
+    try:
+        result = scan_site(client, site=data.site, schemes=data.schemes)
+    except MigrateError as e:
+        return {"scan": {"error": redact(e.message)}}
+    except Exception as e:  # noqa: BLE001 - the plan is saved: a scan bug must not turn the site's row into an error
+        return {"scan": {"error": f"internal error: {type(e).__name__}: {redact(str(e))[:300]}"}}
+    path = save_scan(result, scan_path_for(plan_path))
+    return {"scan": {"file": str(path), "counts": result.counts(), "summary": summary(result),
+                     "requests": result.requests}}
 
 
 def plan_sites(
@@ -1006,8 +1024,9 @@ def plan_sites(
     client_factory: ClientFactory = make_site_client,
     on_event: Event | None = None,
     now: Callable[[], str] = _now_iso,
+    scan: bool = True,
 ) -> BulkResult:
-    """Plan every site concurrently; save one plan per site and a manifest listing them."""
+    """Plan every site concurrently; save one plan per site (with its site-wide scan) and a manifest."""
     if mode is not None and mode not in MODES:
         raise ConfigError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     the_rule = config.rule_for(rule)
@@ -1025,6 +1044,7 @@ def plan_sites(
                 env=env,
                 client_factory=client_factory,
                 created_at=created,
+                scan=scan,
             )
         except Exception as e:  # noqa: BLE001
             return _error_outcome(spec, "plan", e, mode=m)

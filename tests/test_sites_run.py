@@ -109,6 +109,7 @@ def _home(tmp_path, monkeypatch):
 
 def _plan(tmp_path, **kw):
     cfg = parse_sites(SITES, source="sites.toml")
+    kw.setdefault("scan", False)  # FakeClient serves the plan's reads only; the scan is tested against the sandbox
     return plan_sites(
         cfg, plans_dir=tmp_path / "plans", env=ENV, client_factory=FakeClient, now=lambda: "2026-01-01T00:00:00+00:00", **kw
     )
@@ -155,7 +156,7 @@ def test_filter_note_recorded_in_plan(tmp_path):
     res = _plan(tmp_path)
     assert {o.site: o.details for o in res.outcomes}["legacy"] == {}
     typo = parse_sites(SITES.replace('include = ["Default*", 10001]', 'include = ["Defualt*", 10001]')).select(["legacy"])
-    res = plan_sites(typo, plans_dir=tmp_path / "typo", env=ENV, client_factory=FakeClient)
+    res = plan_sites(typo, plans_dir=tmp_path / "typo", env=ENV, client_factory=FakeClient, scan=False)
     assert res.outcomes[0].details == {"warnings": ["include pattern(s) matched no scheme: Defualt*"]}
     assert "matched no scheme: Defualt*" in res.outcomes[0].message
     plan = load_plan(tmp_path / "plans" / "legacy.json")
@@ -249,7 +250,7 @@ def test_apply_sites_maps_executor_results(tmp_path, monkeypatch):
 def test_apply_empty_plan_needs_no_network(tmp_path, monkeypatch):
     cfg = parse_sites(SITES, source="sites.toml").select(["alpha"])
     cfg = replace(cfg, sites=(replace(cfg.sites[0], filter=replace(cfg.sites[0].filter, include=(10002,))),))
-    res = plan_sites(cfg, plans_dir=tmp_path / "plans", env=ENV, client_factory=FakeClient)
+    res = plan_sites(cfg, plans_dir=tmp_path / "plans", env=ENV, client_factory=FakeClient, scan=False)
     assert res.outcomes[0].status == "clean" and res.exit_code == EXIT_OK
     FakeClient.instances = []
     monkeypatch.setattr("migrate.apply.apply_plan", lambda *a, **k: pytest.fail("no apply for an empty plan"))
@@ -275,7 +276,7 @@ def test_verify_sites(tmp_path, monkeypatch):
     assert "not in the plan" in rows["legacy"].message
     assert res.exit_code == EXIT_PARTIAL
     cfg = parse_sites(SITES + '[[site]]\nname = "late"\nurl = "https://late.atlassian.net"\nbearer_env = "LEGACY_PAT"\n')
-    plan_sites(cfg.select(["late"]), plans_dir=tmp_path / "late", env=ENV, client_factory=FakeClient)
+    plan_sites(cfg.select(["late"]), plans_dir=tmp_path / "late", env=ENV, client_factory=FakeClient, scan=False)
     res = verify_sites(prepare_sites(cfg.select(["late"]), tmp_path / "late"), env=ENV, client_factory=FakeClient)
     assert res.outcomes[0].status == "pending" and res.exit_code == EXIT_PARTIAL
 

@@ -13,9 +13,9 @@ app = typer.Typer(
 )
 
 # Each module adds its commands through register(app); the order here is the order in --help.
-from migrate.cli import apply, codemod, doctor, plan, report, sandbox, scopes, sites  # noqa: E402
+from migrate.cli import apply, codemod, doctor, plan, report, sandbox, scan, scopes, sites  # noqa: E402
 
-for _mod in (doctor, plan, apply, sites, report, codemod, scopes, sandbox):
+for _mod in (doctor, plan, apply, scan, sites, report, codemod, scopes, sandbox):
     _mod.register(app)
 
 

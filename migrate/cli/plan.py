@@ -16,11 +16,13 @@ from rich.text import Text
 from migrate import __version__
 from migrate.cli.common import err, flavour_option, handle_errors, make_client, out, progress_on_stderr, site_option
 from migrate.diff import ADD, HOLDER, KEEP, NOTE, REMOVE, SCHEME, SUMMARY, TITLE, WARN, PlanDiff, diff_lines, diff_plan, diff_to_json, render_text
-from migrate.errors import EXIT_CHANGES, EXIT_OK, ConfigError
+from migrate.errors import EXIT_CHANGES, EXIT_OK, ConfigError, MigrateError
 from migrate.fetch import fetch_site
 from migrate.plan import Plan, make_plan, select_schemes
 from migrate.planfile import DEFAULT_DIR, load_plan, plan_id, save_plan
 from migrate.rules import BUILTIN_RULES, resolve_rule
+from migrate.scan import ScanResult, load_scan, save_scan, scan_path_for, scan_site
+from migrate.scan.text import short_lines
 
 
 class Mode(str, Enum):
@@ -65,16 +67,28 @@ def _warn_if_blocked(d: PlanDiff) -> None:
         err.print(Text(f"warning: {d.apply_blocked_reason}", style="bold yellow"))
 
 
-def _emit(plan: Plan, path: Path, pid: str, as_json: bool) -> PlanDiff:
+def _emit(plan: Plan, path: Path, pid: str, as_json: bool, scan: ScanResult | None = None) -> PlanDiff:
     d = diff_plan(plan)
     if as_json:
         doc = diff_to_json(d)
         doc["plan_file"] = str(path)
         doc["plan_id"] = pid
+        doc["scan"] = scan.to_json() if scan is not None else None
         print_json(doc)
     else:
         print_diff(d)
+        if scan is not None:
+            out.print(Text("\n" + "\n".join(short_lines(scan)), style="yellow" if scan.findings else "dim"))
     return d
+
+
+def scan_for_plan(client, data) -> ScanResult | None:
+    """The site-wide scan, reusing what the plan read; a scan that fails never fails the plan."""
+    try:
+        return scan_site(client, site=data.site, schemes=data.schemes)
+    except MigrateError as e:
+        err.print(Text(f"warning: site-wide scan skipped: {e.message} (`migrate scan` to retry)", style="yellow"))
+        return None
 
 
 def _save(plan: Plan, out_file: Path | None) -> Path:
@@ -117,6 +131,9 @@ def register(app: typer.Typer) -> None:
         schemes: Optional[List[str]] = typer.Option(
             None, "--scheme", help="Only plan this scheme (id or name). Repeat for more.", show_default=False
         ),
+        no_scan: bool = typer.Option(
+            False, "--no-scan", help="Skip the site-wide scan (workflows, filters...: a few paginated requests)."
+        ),
     ) -> None:
         """Dry run: read the site, plan the migration, print the diff and save the plan for `migrate apply`.
 
@@ -126,6 +143,7 @@ def register(app: typer.Typer) -> None:
             with progress_on_stderr() as progress:
                 data = fetch_site(client, with_projects=not no_projects, progress=progress)
             requests_made = client.request_count
+            scan = None if no_scan else scan_for_plan(client, data)
         n_projects = sum(len(v) for v in data.projects_by_scheme.values())
         err.print(
             Text(
@@ -149,8 +167,11 @@ def register(app: typer.Typer) -> None:
             plan = dataclasses.replace(plan, notes=plan.notes + (note,))
         path = _save(plan, out_file)
         pid = plan_id(plan)
-        d = _emit(plan, path, pid, as_json)
+        d = _emit(plan, path, pid, as_json, scan)
         err.print(Text(f"plan saved to {path} (mode 0600, plan id {pid})"))
+        if scan is not None:
+            save_scan(scan, scan_path_for(path))
+            err.print(Text(f"site scan saved to {scan_path_for(path)} ({scan.requests} requests)"))
         if plan.mode == "finish" and d.totals["grants_added"]:
             err.print(
                 Text(
@@ -170,10 +191,13 @@ def register(app: typer.Typer) -> None:
         plan_file: Path = typer.Argument(..., help="A plan file written by `migrate plan`.", show_default=False),
         as_json: bool = typer.Option(False, "--json", help="Print the diff as JSON on stdout."),
     ) -> None:
-        """Show a saved plan again, offline: checks the file (version, checksum, content), then prints its diff."""
+        """Show a saved plan again, offline: checks the file (version, checksum, content), then prints its diff
+        (and the site-wide scan saved beside it, if any)."""
         plan = load_plan(plan_file)
         pid = plan_id({"checksum": plan.meta["checksum"]})  # the id of the file as written, without re-hashing it
-        d = _emit(plan, plan_file, pid, as_json)
+        beside = scan_path_for(plan_file)
+        scan = load_scan(beside) if beside.exists() else None
+        d = _emit(plan, plan_file, pid, as_json, scan)
         err.print(Text(f"plan {pid} for {plan.site.get('url')}: checksum ok"))
         _warn_if_blocked(d)
         raise typer.Exit(EXIT_OK)

@@ -23,7 +23,9 @@ def _serve(
     schemes: Optional[int] = typer.Option(None, "--schemes", min=1, help="Generate this many permission schemes."),
     random_seed: Optional[int] = typer.Option(None, "--random-seed", help="Seed for the generator (default 0)."),
     flavour: Optional[str] = typer.Option(None, "--flavour", help="cloud (/rest/api/3) or dc (Data Center, /rest/api/2)."),
-    no_new_keys: bool = typer.Option(False, "--no-new-keys", help="A site without VIEW_PROJECTS / VIEW_ISSUES."),
+    new_keys: Optional[bool] = typer.Option(
+        None, "--new-keys/--no-new-keys", show_default=False,
+        help="Whether the site knows VIEW_PROJECTS / VIEW_ISSUES (default: the seed's; dc and legacy do not)."),
     faults: Optional[str] = typer.Option(None, "--faults", help="Fault spec, e.g. '429=0.1,reset=0.02,seed=7' (see README)."),
     latency: float = typer.Option(0, "--latency", min=0, help="Extra latency per request, in milliseconds."),
     rate_limit: Optional[str] = typer.Option(None, "--rate-limit", help="'cloud' (GET/POST 100/s, PUT/DELETE 50/s) or N/s."),
@@ -49,7 +51,7 @@ def _serve(
         raise typer.Exit(2)
     try:
         sandbox = Sandbox(seed, schemes=schemes, random_seed=random_seed, flavour=flavour,
-                          new_keys=False if no_new_keys else None, faults=faults, latency_ms=latency,
+                          new_keys=new_keys, faults=faults, latency_ms=latency,
                           rate_limit=rate_limit, host=host, port=port,
                           # live Cloud embeds role/group/user names when `expand` asks: the diff reads better
                           expand_holders=True)

@@ -96,7 +96,10 @@ def _progress():
 def _outcome_text(o: SiteOutcome) -> str:
     text = _outcome_head(o)
     warnings = o.details.get("warnings") or []
-    return "; ".join([text, *warnings])
+    scan = o.details.get("scan") or {}
+    also = [f"also on this site: {scan['summary']}"] if scan.get("counts") else []
+    also += [f"site scan failed: {scan['error']}"] if scan.get("error") else []
+    return "; ".join([text, *warnings, *also])
 
 
 def _outcome_head(o: SiteOutcome) -> str:
@@ -229,13 +232,15 @@ def plan_cmd(
     detailed_exitcode: bool = typer.Option(
         False, "--detailed-exitcode", help="Exit 3 when some site has changes pending (else 0 unless a site failed)."
     ),
+    no_scan: bool = typer.Option(False, "--no-scan", help="Skip each site's site-wide scan (workflows, filters...)."),
 ) -> None:
     """Fetch and plan every site concurrently; save <out-dir>/<site>.json per site and a manifest.
 
     Nothing is written to any site. Review the plans (`migrate report <out-dir>`), then `migrate sites apply`."""
     cfg = load_sites(sites_file).select(only or [])
     the_rule = resolve_rule(rule) if rule else None
-    result = plan_sites(cfg, plans_dir=out_dir, rule=the_rule, mode=mode.value if mode else None, parallel=parallel, on_event=_progress())
+    result = plan_sites(cfg, plans_dir=out_dir, rule=the_rule, mode=mode.value if mode else None, parallel=parallel,
+                        on_event=_progress(), scan=not no_scan)
     code = result.exit_code
     if code == EXIT_CHANGES and not detailed_exitcode:
         code = EXIT_OK

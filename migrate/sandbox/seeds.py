@@ -5,7 +5,7 @@ same site, byte for byte. The flavour (Cloud / Data Center) and the new keys cha
 and whether VIEW_* grants exist, not the shape of the site: ``legacy`` is ``demo`` without the VIEW_*
 grants, and ``dc`` is ``demo`` spelled the Data Center way.
 
-What every generated site has (tests in tests/sandbox/test_sandbox_seeds.py hold it to this):
+What every generated site has (tests in tests/sandbox/test_seeds.py hold it to this):
 * every documented holder type (anyone, applicationRole with and without parameter, assignee, group,
   groupCustomField, projectLead, projectRole, reporter, sd.customer.portal.only, user, userCustomField)
   and one app-registered holder type the tool does not know;
@@ -33,6 +33,7 @@ from migrate.sandbox.catalogue import (
     permission_catalogue,
     roles_for,
 )
+from migrate.sandbox.seeds_config import plant_config
 from migrate.sandbox.state import (
     ADMIN_GROUP,
     DEFAULT_SCHEME_ID,
@@ -57,6 +58,7 @@ class SeedSpec:
     flavour: str = "cloud"
     new_keys: bool = True
     title: str = "Sandbox Jira"
+    hidden_grants: bool = False  # VIEW_* grants in a scheme although GET /permissions does not list the keys
 
 
 SEEDS: dict[str, SeedSpec] = {
@@ -68,8 +70,10 @@ SEEDS: dict[str, SeedSpec] = {
         SeedSpec("large", "5000 schemes, generated (benchmarks)", 5000, title="Acme (sandbox large)"),
         SeedSpec("legacy", "demo without VIEW_PROJECTS / VIEW_ISSUES (site not ready)", 8, new_keys=False,
                  title="Acme (sandbox legacy)"),
-        SeedSpec("dc", "demo as a Data Center 10 site (/rest/api/2)", 8, flavour="dc",
-                 title="Acme (sandbox Data Center)"),
+        SeedSpec("dc", "demo as a Data Center 10 site (/rest/api/2, no new keys: Data Center has none)", 8,
+                 flavour="dc", new_keys=False, title="Acme (sandbox Data Center)"),
+        SeedSpec("hidden", "legacy whose partly migrated scheme kept VIEW_* grants the site does not list", 8,
+                 new_keys=False, hidden_grants=True, title="Acme (sandbox hidden grants)"),
     )
 }
 
@@ -392,6 +396,16 @@ class _Builder:
             self.partial.append((scheme, random.Random(f"partial:{self.spec.random_seed}:{scheme.id}")))
         return scheme
 
+    def add_hidden_grants(self) -> None:
+        """Grants of keys the site does not list: some Cloud sites carry them (REFERENCE.md §10), invisible in
+        the UI. Seeded directly (the API refuses an unknown key)."""
+        for scheme, _ in self.partial:
+            browse = [g.holder for g in scheme.grants.values() if g.permission == "BROWSE_PROJECTS"
+                      and not (g.holder.type == "projectRole" and g.holder.parameter == str(self.site.addon_role_id))]
+            for h in browse[:2]:
+                for key in NEW_KEYS:
+                    self.site.bulk_add(scheme, key, [h])
+
     def add_view_grants(self) -> None:
         """Partially migrated schemes: some BROWSE holders already have VIEW_* (new-key sites only)."""
         if not self.site.new_keys:
@@ -543,6 +557,9 @@ class _Builder:
                 if len(classic) >= 2 and not any(p.status == status for p in classic):
                     classic[pick].status = status
         self.add_view_grants()
+        if self.spec.hidden_grants and not self.spec.new_keys:
+            self.add_hidden_grants()
+        plant_config(self.site, demo=n <= len(OPENING), random_seed=self.spec.random_seed, schemes=n)
         return self.site
 
 

@@ -260,6 +260,7 @@ class Sandbox:
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._in_process_url: str | None = None
 
     def _interruptible_sleep(self, seconds: float) -> None:
         self._stop_event.wait(max(0.0, seconds))
@@ -315,6 +316,15 @@ class Sandbox:
     def running(self) -> bool:
         return self._server is not None
 
+    def in_process(self, url: str = "http://127.0.0.1:8990") -> "Sandbox":
+        """Serve without a socket: ``self.core`` is the WSGI app (drive it with werkzeug's test Client);
+        response links and ``self.url`` use ``url``. For tests that need no network and no thread."""
+        if self._server is not None:
+            raise SandboxError("the sandbox is already serving over a socket")
+        self._in_process_url = url.rstrip("/")
+        self.core.set_base_url(self._in_process_url)
+        return self
+
     def serve_forever(self) -> None:
         """Run until KeyboardInterrupt (the CLI's ``migrate sandbox serve``)."""
         self.start()
@@ -329,6 +339,8 @@ class Sandbox:
     # ---- where and who --------------------------------------------------------------------------------
     @property
     def url(self) -> str:
+        if self._server is None and self._in_process_url:
+            return self._in_process_url
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 

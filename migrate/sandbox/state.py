@@ -19,36 +19,12 @@ from migrate.sandbox.catalogue import (
     PermissionDef,
     RoleDef,
 )
+from migrate.sandbox.config import Filter, Status, Workflow, WorkflowScheme
+from migrate.sandbox.errors import BadGrant, BadHolder, DuplicateGrant, MissingGrant, UnrecognizedPermission
 
 ADMIN_GROUP = "jira-administrators"
 SITE_ADMIN_GROUP = "site-admins"
 DEFAULT_SCHEME_ID = 0
-
-
-class ApiError(Exception):
-    """An error Jira answers with an ErrorCollection body."""
-
-    def __init__(
-        self,
-        status: int,
-        messages: Iterable[str] = (),
-        errors: dict[str, str] | None = None,
-        *,
-        headers: dict[str, str] | None = None,
-        kind: str | None = None,
-    ):
-        self.status = status
-        self.messages = list(messages)
-        self.errors = dict(errors or {})
-        self.headers = dict(headers or {})
-        self.kind = kind  # a stats counter name ("duplicate_grant", ...)
-        super().__init__(f"{status}: {'; '.join(self.messages) or self.errors}")
-
-    def body(self, with_status: bool = True) -> dict[str, Any]:
-        out: dict[str, Any] = {"errorMessages": self.messages, "errors": self.errors}
-        if with_status:
-            out["status"] = self.status
-        return out
 
 
 class Holder(NamedTuple):
@@ -156,6 +132,7 @@ class Project:
     issue_ids: list[int] = field(default_factory=list)
     # role id -> (user account ids, group ids)
     actors: dict[int, tuple[set[str], set[str]]] = field(default_factory=dict)
+    workflow_scheme: int | None = None  # None: the Default Workflow Scheme (team-managed: none at all)
 
 
 class SiteState:
@@ -187,6 +164,11 @@ class SiteState:
         self.issues_by_key: dict[str, Issue] = {}
         self.next_grant_id = 10000
         self.next_scheme_id = 10000
+        # configuration beyond permission schemes (migrate.sandbox.config), filled by the seeds
+        self.statuses: dict[str, Status] = {}
+        self.workflows: dict[str, Workflow] = {}  # by the bulk API's id
+        self.workflow_schemes: list[WorkflowScheme] = []
+        self.filters: dict[int, Filter] = {}
         self.addon_role_id = next((r.id for r in roles.values() if r.name == ADDON_ROLE_NAME), None)
 
     # ---- building ---------------------------------------------------------------------------------
@@ -258,17 +240,17 @@ class SiteState:
     def normalise_holder(self, raw: Any) -> Holder:
         """Validate a holder from a request body and complete it the way Jira stores it."""
         if not isinstance(raw, dict):
-            raise ApiError(400, ["The permission holder is required."], kind="bad_holder")
+            raise BadHolder("The permission holder is required.")
         htype = raw.get("type")
         if not isinstance(htype, str) or not htype:
-            raise ApiError(400, ["The permission holder type is required."], kind="bad_holder")
+            raise BadHolder("The permission holder type is required.")
         if htype not in self.holder_types:
-            raise ApiError(400, [f"Invalid permission holder type: '{htype}'."], kind="bad_holder")
+            raise BadHolder(f"Invalid permission holder type: '{htype}'.")
         param = raw.get("parameter")
         value = raw.get("value") if self.cloud else None
         for v in (param, value):
             if v is not None and not isinstance(v, (str, int)):
-                raise ApiError(400, ["The permission holder parameter must be a string."], kind="bad_holder")
+                raise BadHolder("The permission holder parameter must be a string.")
         param = None if param in (None, "") else str(param)
         value = None if value in (None, "") else str(value)
         ref = value or param
@@ -278,17 +260,16 @@ class SiteState:
             if ref is None:
                 return Holder(htype)  # any logged-in user
             if ref not in APPLICATION_ROLES:
-                raise ApiError(400, [f"Application role '{ref}' does not exist."], kind="bad_holder")
+                raise BadHolder(f"Application role '{ref}' does not exist.")
             return self.simple_holder(htype, ref)
         if ref is None:
-            raise ApiError(400, [f"A parameter is required for permission holder type '{htype}'."],
-                           kind="bad_holder")
+            raise BadHolder(f"A parameter is required for permission holder type '{htype}'.")
         if htype == "group":
             group = self.groups.get(value) if value else None
             if group is None and param:
                 group = self.groups_by_name.get(param)
             if group is None:
-                raise ApiError(400, [f"Group '{ref}' does not exist."], kind="bad_holder")
+                raise BadHolder(f"Group '{ref}' does not exist.")
             return self.holder_for_group(group)
         if htype == "projectRole":
             try:
@@ -296,33 +277,33 @@ class SiteState:
             except ValueError:
                 rid = None
             if rid not in self.roles:
-                raise ApiError(400, [f"Project role with id '{ref}' does not exist."], kind="bad_holder")
+                raise BadHolder(f"Project role with id '{ref}' does not exist.")
             return self.simple_holder(htype, str(rid))
         if htype == "user":
             user = self.users.get(ref) if self.cloud else self.users_by_key.get(ref)
             if user is None:
-                raise ApiError(400, [f"User '{ref}' does not exist."], kind="bad_holder")
+                raise BadHolder(f"User '{ref}' does not exist.")
             return self.holder_for_user(user)
         if htype in ("userCustomField", "groupCustomField"):
             fld = self.fields.get(ref)
             want = "user" if htype == "userCustomField" else "group"
             if fld is None or fld.kind != want:
-                raise ApiError(400, [f"Custom field '{ref}' is not a {want} picker field."], kind="bad_holder")
+                raise BadHolder(f"Custom field '{ref}' is not a {want} picker field.")
             return self.simple_holder(htype, fld.id)
         return self.simple_holder(htype, ref)  # app-registered holder type: kept as sent
 
     def check_permission_key(self, key: Any) -> PermissionDef:
         if not isinstance(key, str) or not key:
-            raise ApiError(400, ["The permission key is required."], kind="bad_grant")
+            raise BadGrant("The permission key is required.")
         pdef = self.permissions.get(key)
         if pdef is None or pdef.type != "PROJECT":
-            raise ApiError(400, [f"Unrecognized permission: '{key}'."], {"permission": "Unrecognized permission"},
-                           kind="unrecognized_permission")
+            raise UnrecognizedPermission(f"Unrecognized permission: '{key}'.",
+                                         errors={"permission": "Unrecognized permission"})
         return pdef
 
     def parse_grant(self, raw: Any) -> tuple[str, Holder]:
         if not isinstance(raw, dict):
-            raise ApiError(400, ["A permission grant must be a JSON object."], kind="bad_grant")
+            raise BadGrant("A permission grant must be a JSON object.")
         key = raw.get("permission")
         self.check_permission_key(key)
         return key, self.normalise_holder(raw.get("holder"))
@@ -331,12 +312,8 @@ class SiteState:
     def add_grant(self, scheme: Scheme, permission: str, holder: Holder, *, gid: int | None = None) -> Grant:
         gkey = (permission, holder.identity)
         if gkey in scheme.index:
-            raise ApiError(
-                400,
-                [f"Permission '{permission}' is already granted to '{_holder_label(holder)}' in this "
-                 "permission scheme: the same permission grant is present."],
-                kind="duplicate_grant",
-            )
+            raise DuplicateGrant(f"Permission '{permission}' is already granted to '{_holder_label(holder)}' in "
+                                 "this permission scheme: the same permission grant is present.")
         if gid is None:
             gid = self.next_grant_id
         self.next_grant_id = max(self.next_grant_id, gid + 1)
@@ -349,8 +326,7 @@ class SiteState:
     def remove_grant(self, scheme: Scheme, gid: int) -> Grant:
         grant = scheme.grants.pop(gid, None)
         if grant is None:
-            raise ApiError(400, [f"Permission grant with id '{gid}' was not found in permission scheme "
-                                 f"'{scheme.id}'."], kind="delete_missing_grant")
+            raise MissingGrant(f"Permission grant with id '{gid}' was not found in permission scheme '{scheme.id}'.")
         scheme.index.pop(grant.key, None)
         scheme.touch()
         return grant

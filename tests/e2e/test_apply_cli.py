@@ -355,7 +355,7 @@ def test_tampered_plan_is_refused(sandbox, env, cli, tmp_path):
 
 
 def test_data_center_site(sandbox_factory, tmp_path, monkeypatch, cli):
-    sb = sandbox_factory("dc")
+    sb = sandbox_factory("dc", new_keys=True)  # Data Center has no new keys; this one has, to apply the DC shapes
     for k, v in {"JIRA_URL": sb.url, "JIRA_EMAIL": sb.admin.email, "JIRA_API_TOKEN": sb.admin.token}.items():
         monkeypatch.setenv(k, v)
     monkeypatch.setenv("MIGRATE_HOME", str(tmp_path / "home"))

@@ -103,7 +103,7 @@ def test_text_diff_plan_file_and_show(sandbox, env, cli):
     assert "~ scheme 0 'Default Permission Scheme' (used by" in text
     assert "\nPlan: " in text and "grants to add, 0 grants to remove" in text
     # saved by default into ./plans, 0600, and named in stderr
-    (path,) = list(Path("plans").iterdir())
+    (path,) = [p for p in Path("plans").iterdir() if p.suffix == ".json"]  # beside it: <plan>.scan
     assert str(path) in r.stderr
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert sandbox.admin.token not in path.read_text()

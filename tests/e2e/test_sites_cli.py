@@ -152,7 +152,9 @@ def test_bulk_plan_apply_verify_with_failing_sites(fleet, tmp_path):
     assert "429" in by["hammered"]["message"]
     assert by["legacy"]["status"] == "blocked" and by["legacy"]["missing_keys"] == ["VIEW_PROJECTS", "VIEW_ISSUES"]
     assert not fleet["clocks"]["alpha"].sleeps and not fleet["clocks"]["legacy"].sleeps
-    assert sorted(p.name for p in fleet["plans"].iterdir()) == ["alpha.json", "legacy.json", "manifest.json", "throttled.json"]
+    assert sorted(p.name for p in fleet["plans"].iterdir()) == [
+        "alpha.json", "alpha.json.scan", "legacy.json", "legacy.json.scan", "manifest.json", "throttled.json",
+        "throttled.json.scan"]  # each plan with its site-wide scan beside it
     for p in fleet["plans"].iterdir():
         assert stat.S_IMODE(os.stat(p).st_mode) == 0o600
 
@@ -163,7 +165,7 @@ def test_bulk_plan_apply_verify_with_failing_sites(fleet, tmp_path):
     assert lines[0] == "migrate sites plan"
     assert lines[1].split("\t") == ["Site", "URL", "Schemes changed", "Grants added", "Grants removed", "Outcome"]
     table = {ln.split("\t")[0]: ln.split("\t") for ln in lines[2:]}
-    assert table["alpha"][5] == "changes pending"
+    assert table["alpha"][5].startswith("changes pending; also on this site: 13 referring to BROWSE_PROJECTS")
     assert table["badcreds"][5].startswith("error: Jira rejected the credentials (401)")
     assert table["legacy"][5].startswith("blocked: site lacks VIEW_PROJECTS, VIEW_ISSUES")
     assert table["total"][1] == "5 sites, 2 failed" and table["total"][5] == "error"

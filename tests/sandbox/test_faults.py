@@ -48,8 +48,8 @@ def test_parse_rate_limit():
 
 
 # ---- injected errors ----------------------------------------------------------------------------------
-def test_429_burst_retry_after_and_early_retries(make_site, clock):
-    sb = make_site("demo", faults="429=1x,retry-after=3")
+def test_429_burst_retry_after_and_early_retries(make_server, clock):
+    sb = make_server("demo", faults="429=1x,retry-after=3")
     url, auth = sb.api_url + "/permissionscheme", sb.admin.auth
     r = requests.get(url, auth=auth)
     assert r.status_code == 429
@@ -68,8 +68,8 @@ def test_429_burst_retry_after_and_early_retries(make_site, clock):
     assert st["early_retries_same_endpoint"] == 1 and st["fault_429s"] == 1 and st["faults"] == {"429": 1}
 
 
-def test_retry_after_zero_never_penalises(make_site):
-    sb = make_site("demo", faults="429=2x,retry-after=0")
+def test_retry_after_zero_never_penalises(make_server):
+    sb = make_server("demo", faults="429=2x,retry-after=0")
     url = sb.api_url + "/serverInfo"
     statuses = [requests.get(url).status_code for _ in range(3)]
     assert statuses == [429, 429, 200]
@@ -79,8 +79,8 @@ def test_retry_after_zero_never_penalises(make_site):
 
 @pytest.mark.parametrize("kind,status,ctype", [("500", 500, "json"), ("502", 502, "html"), ("503", 503, "json"),
                                                ("504", 504, "html")])
-def test_server_errors(make_site, kind, status, ctype):
-    sb = make_site("demo", faults=f"{kind}=1x,retry-after-503=1,retry-after=2")
+def test_server_errors(make_server, kind, status, ctype):
+    sb = make_server("demo", faults=f"{kind}=1x,retry-after-503=1,retry-after=2")
     r = requests.get(sb.api_url + "/permissionscheme", auth=sb.admin.auth)
     assert r.status_code == status
     assert ctype in r.headers["Content-Type"]
@@ -89,8 +89,8 @@ def test_server_errors(make_site, kind, status, ctype):
     assert requests.get(sb.api_url + "/permissionscheme", auth=sb.admin.auth, timeout=5).status_code in (200, 429)
 
 
-def test_5xx_picks_among_500_502_503_and_never_commits(make_site):
-    sb = make_site("demo", faults="5xx=1,retry-after-503=0,seed=3")
+def test_5xx_picks_among_500_502_503_and_never_commits(make_server):
+    sb = make_server("demo", faults="5xx=1,retry-after-503=0,seed=3")
     seen = set()
     for _ in range(30):
         r = requests.post(sb.api_url + "/permissionscheme/10000/permission",
@@ -100,8 +100,8 @@ def test_5xx_picks_among_500_502_503_and_never_commits(make_site):
     assert sb.state.find_grant(sb.state.schemes[10000], "VIEW_ISSUES", sb.state.normalise_holder({"type": "reporter"})) is None
 
 
-def test_reset_is_a_connection_error_and_nothing_happens(make_site):
-    sb = make_site("demo", faults="reset@POST=1x")
+def test_reset_is_a_connection_error_and_nothing_happens(make_server):
+    sb = make_server("demo", faults="reset@POST=1x")
     body = {"permission": "VIEW_ISSUES", "holder": {"type": "reporter"}}
     with pytest.raises(requests.ConnectionError) as exc:
         requests.post(sb.api_url + "/permissionscheme/10000/permission", json=body, auth=sb.admin.auth)
@@ -115,8 +115,8 @@ def test_reset_is_a_connection_error_and_nothing_happens(make_site):
 
 
 @pytest.mark.parametrize("mode", ["reset", "502"])
-def test_lost_post_commits_the_grant_then_fails(make_site, mode):
-    sb = make_site("demo", faults=f"lost-post=1x,lost-mode={mode}")
+def test_lost_post_commits_the_grant_then_fails(make_server, mode):
+    sb = make_server("demo", faults=f"lost-post=1x,lost-mode={mode}")
     holder = group_holder(sb, "jira-users")
     body = {"permission": "VIEW_ISSUES", "holder": holder}
     url = sb.api_url + "/permissionscheme/10000/permission"
@@ -134,8 +134,8 @@ def test_lost_post_commits_the_grant_then_fails(make_site, mode):
     assert st["faults"] == {"lost-post": 1}
 
 
-def test_lost_delete_commits_then_fails(make_site):
-    sb = make_site("demo", faults="lost-delete=1x,lost-mode=502")
+def test_lost_delete_commits_then_fails(make_server):
+    sb = make_server("demo", faults="lost-delete=1x,lost-mode=502")
     gid = next(iter(sb.state.schemes[10000].grants))
     url = f"{sb.api_url}/permissionscheme/10000/permission/{gid}"
     assert requests.delete(url, auth=sb.admin.auth).status_code == 502
@@ -143,8 +143,8 @@ def test_lost_delete_commits_then_fails(make_site):
     assert requests.delete(url, auth=sb.admin.auth).status_code == 400
 
 
-def test_lost_write_only_after_success(make_site):
-    sb = make_site("demo", faults="lost-write=1x,lost-mode=reset")
+def test_lost_write_only_after_success(make_server):
+    sb = make_server("demo", faults="lost-write=1x,lost-mode=reset")
     bad = requests.post(sb.api_url + "/permissionscheme/10000/permission",
                         json={"permission": "NOPE", "holder": {"type": "anyone"}}, auth=sb.admin.auth)
     assert bad.status_code == 400  # failed writes are not "lost"; the 1x is still pending
@@ -154,8 +154,8 @@ def test_lost_write_only_after_success(make_site):
     assert sb.state.schemes[10000].name == "renamed"  # committed all the same
 
 
-def test_scopes_and_counts(make_site):
-    sb = make_site("demo", faults="503@GET:/permissionscheme/*=2x,retry-after-503=0")
+def test_scopes_and_counts(make_server):
+    sb = make_server("demo", faults="503@GET:/permissionscheme/*=2x,retry-after-503=0")
     a = sb.admin.auth
     assert requests.get(sb.api_url + "/permissionscheme", auth=a).status_code == 200  # not /permissionscheme/*
     assert requests.get(sb.api_url + "/serverInfo").status_code == 200
@@ -166,9 +166,9 @@ def test_scopes_and_counts(make_site):
     assert requests.get(sb.api_url + "/permissionscheme/10000", auth=a).status_code == 200  # 2x used up
 
 
-def test_faults_are_reproducible_with_a_seed(make_site):
+def test_faults_are_reproducible_with_a_seed(make_server):
     def run(seed):
-        sb = make_site("demo", faults=f"429=0.2,5xx=0.2,retry-after=0,seed={seed}")
+        sb = make_server("demo", faults=f"429=0.2,5xx=0.2,retry-after=0,seed={seed}")
         return [requests.get(sb.api_url + "/serverInfo").status_code for _ in range(40)]
 
     first, second, other = run(11), run(11), run(12)
@@ -176,22 +176,22 @@ def test_faults_are_reproducible_with_a_seed(make_site):
     assert {200, 429} <= set(first)
 
 
-def test_control_endpoints_are_never_faulted_or_limited(make_site):
-    sb = make_site("demo", faults="reset=1,503=1", rate_limit="1/s")
+def test_control_endpoints_are_never_faulted_or_limited(make_server):
+    sb = make_server("demo", faults="reset=1,503=1", rate_limit="1/s")
     for _ in range(5):
         assert requests.get(sb.url + "/_sandbox/stats").status_code == 200
 
 
-def test_set_faults_at_runtime(site):
-    assert site.faults.spec == ""
-    site.set_faults("503=1x")
-    assert requests.get(site.api_url + "/serverInfo").status_code == 503
-    site.set_faults(None)
-    assert requests.get(site.api_url + "/serverInfo").status_code == 200
+def test_set_faults_at_runtime(server):
+    assert server.faults.spec == ""
+    server.set_faults("503=1x")
+    assert requests.get(server.api_url + "/serverInfo").status_code == 503
+    server.set_faults(None)
+    assert requests.get(server.api_url + "/serverInfo").status_code == 200
 
 
-def test_reset_rearms_count_rules(make_site):
-    sb = make_site("demo", faults="503=1x,retry-after-503=0")
+def test_reset_rearms_count_rules(make_server):
+    sb = make_server("demo", faults="503=1x,retry-after-503=0")
     assert requests.get(sb.api_url + "/serverInfo").status_code == 503
     assert requests.get(sb.api_url + "/serverInfo").status_code == 200
     sb.reset()
@@ -199,8 +199,8 @@ def test_reset_rearms_count_rules(make_site):
 
 
 # ---- other admin --------------------------------------------------------------------------------------
-def test_admin_edit_fault_changes_the_scheme_after_a_read(make_site):
-    sb = make_site("demo", faults="admin-edit@GET=1x,seed=5")
+def test_admin_edit_fault_changes_the_scheme_after_a_read(make_server):
+    sb = make_server("demo", faults="admin-edit@GET=1x,seed=5")
     url = sb.api_url + "/permissionscheme/10000"
     first = requests.get(url, params={"expand": "permissions"}, auth=sb.admin.auth).json()
     second = requests.get(url, params={"expand": "permissions"}, auth=sb.admin.auth).json()
@@ -213,8 +213,8 @@ def test_admin_edit_fault_changes_the_scheme_after_a_read(make_site):
 
 
 # ---- latency and concurrency ------------------------------------------------------------------------------
-def test_latency_uses_the_injected_sleep(make_site, clock):
-    sb = make_site("demo", latency_ms=250)
+def test_latency_uses_the_injected_sleep(make_server, clock):
+    sb = make_server("demo", latency_ms=250)
     requests.get(sb.api_url + "/serverInfo")
     requests.get(sb.api_url + "/serverInfo")
     assert clock.sleeps == [0.25, 0.25] and clock() == pytest.approx(0.5)
@@ -224,10 +224,10 @@ def test_latency_uses_the_injected_sleep(make_site, clock):
     assert 0.01 <= clock.sleeps[-1] <= 0.02
 
 
-def test_concurrency_is_measured(make_site, clock):
+def test_concurrency_is_measured(make_server, clock):
     """A barrier stands in for latency: three writes to one scheme are in flight at once."""
     barrier = threading.Barrier(3, timeout=10)
-    sb = make_site("demo", latency_ms=1, sleep=lambda s: barrier.wait())
+    sb = make_server("demo", latency_ms=1, sleep=lambda s: barrier.wait())
     names = ["jira-users", "jira-software-users", "jira-servicemanagement-users"]
 
     def post(name):
@@ -241,8 +241,8 @@ def test_concurrency_is_measured(make_site, clock):
 
 
 # ---- rate limiting ------------------------------------------------------------------------------------
-def test_token_bucket_per_identity_endpoint_and_method(make_site, clock):
-    sb = make_site("demo", rate_limit="2/s")
+def test_token_bucket_per_identity_endpoint_and_method(make_server, clock):
+    sb = make_server("demo", rate_limit="2/s")
     url, a = sb.api_url + "/permissionscheme", sb.admin.auth
     ok = requests.get(url, auth=a)
     assert ok.headers["X-RateLimit-Limit"] == "2" and ok.headers["X-RateLimit-Remaining"] == "1"
@@ -258,8 +258,8 @@ def test_token_bucket_per_identity_endpoint_and_method(make_site, clock):
     assert st["rate_limited_429s"] == 1 and st["early_retries"] == 0
 
 
-def test_cloud_limits_are_per_method(make_site, clock):
-    sb = make_site("demo", rate_limit="cloud")
+def test_cloud_limits_are_per_method(make_server, clock):
+    sb = make_server("demo", rate_limit="cloud")
     r = requests.get(sb.api_url + "/serverInfo")
     assert r.headers["X-RateLimit-Limit"] == "100"
     gid = next(iter(sb.state.schemes[10000].grants))
@@ -273,8 +273,8 @@ def test_cloud_limits_are_per_method(make_site, clock):
                         auth=sb.admin.auth).status_code == 200
 
 
-def test_early_retry_after_rate_limit_is_counted(make_site, clock):
-    sb = make_site("demo", rate_limit="1/s")
+def test_early_retry_after_rate_limit_is_counted(make_server, clock):
+    sb = make_server("demo", rate_limit="1/s")
     url = sb.api_url + "/serverInfo"
     assert [requests.get(url).status_code for _ in range(3)] == [200, 429, 429]
     assert sb.stats()["early_retries"] == 1  # the third came before the first 429's Retry-After elapsed

@@ -27,6 +27,7 @@ def test_seed_table():
     assert SEEDS["demo"].schemes == 8 and SEEDS["small"].schemes == 10
     assert SEEDS["medium"].schemes == 500 and SEEDS["large"].schemes == 5000
     assert SEEDS["legacy"].new_keys is False and SEEDS["dc"].flavour == "dc"
+    assert SEEDS["dc"].new_keys is False  # Data Center has no VIEW_PROJECTS / VIEW_ISSUES
     with pytest.raises(ValueError):
         resolve_seed("nope")
     with pytest.raises(ValueError):
@@ -153,3 +154,31 @@ def test_grant_ids_unique_across_the_site():
 def test_generated_sites_have_archived_and_deleted_projects(name):
     statuses = Counter(p.status for p in site_of(name).projects.values())
     assert statuses["archived"] >= 1 and statuses["deleted"] >= 1 and statuses["live"] >= 1
+
+
+def _planted(site):
+    rules = [r for w in site.workflows.values() for t in w.transitions
+             for r in [*(t.conditions.walk() if t.conditions else []), *t.validators] if r.planted]
+    props = [p for w in site.workflows.values() for s in [*w.statuses, *w.transitions] for p in s.planted_properties]
+    return rules, props, [f for f in site.filters.values() if f.planted]
+
+
+def test_configuration_is_deterministic_and_planted_on_cloud_only():
+    a, b = site_of("medium"), site_of("medium")
+    assert [w.id for w in a.workflows.values()] == [w.id for w in b.workflows.values()]
+    assert [(f.id, f.jql) for f in a.filters.values()] == [(f.id, f.jql) for f in b.filters.values()]
+    rules, props, filters = _planted(a)
+    assert len(rules) >= 10 and len(props) >= 5 and len(filters) >= 20
+    rules, props, filters = _planted(site_of("demo"))
+    assert (len(rules), len(props), len(filters)) == (6, 3, 4)
+    dc = site_of("dc")
+    assert not dc.workflows and not dc.filters
+
+
+def test_hidden_seed_carries_grants_of_keys_the_site_does_not_list():
+    site = site_of("hidden")
+    assert "VIEW_ISSUES" not in site.permissions
+    hidden = [g for s in site.schemes.values() for g in s.grants.values() if g.permission in NEW_KEYS]
+    assert len(hidden) == 4
+    legacy = site_of("legacy")
+    assert not [g for s in legacy.schemes.values() for g in s.grants.values() if g.permission in NEW_KEYS]

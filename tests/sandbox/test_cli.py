@@ -38,6 +38,7 @@ def test_seeds_lists_every_preset():
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [r["name"] for r in rows][:6] == ["demo", "small", "medium", "large", "legacy", "dc"]
+    assert {r["name"]: r["new_keys"] for r in rows}["dc"] is False  # Data Center has no new keys
     table = CliRunner().invoke(_app(), ["sandbox", "seeds"])
     assert table.exit_code == 0 and "legacy" in table.stdout
 
@@ -55,7 +56,7 @@ def test_serve_refuses_non_loopback_hosts_and_bad_options():
 def test_serve_runs_until_terminated():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", SOLO, "sandbox", "serve", "--port", "0", "--seed", "legacy", "--faults",
+        [sys.executable, "-c", SOLO, "sandbox", "serve", "--port", "0", "--seed", "legacy", "--new-keys", "--faults",
          "latency=0", "--rate-limit", "cloud"],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
     try:
@@ -79,7 +80,7 @@ def test_serve_runs_until_terminated():
         assert info.status_code == 200 and info.json()["baseUrl"] == url
         assert "X-RateLimit-Limit" in info.headers
         perms = requests.get(url + "/rest/api/3/permissions", timeout=10).json()["permissions"]
-        assert "VIEW_ISSUES" not in perms  # the legacy seed
+        assert "VIEW_ISSUES" in perms  # --new-keys overrides the legacy seed's default
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
