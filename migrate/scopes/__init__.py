@@ -12,7 +12,7 @@ from migrate.scopes.audit import audit_app, resolve
 from migrate.scopes.model import CLASSES, EXCESS, KINDS, MISSING, OK, REVIEW, WARNING, AppReport, AuditReport, Finding
 from migrate.scopes.output import app_block, failing, line, snippet, to_json
 from migrate.scopes.sarif import to_sarif
-from migrate.scopes.scan import NoAppError, run
+from migrate.scopes.runner import NoAppError, run
 
 __all__ = [
     "run",
