@@ -28,6 +28,9 @@ PLACEHOLDER_RE = re.compile(r"\{[^{}/]*\}|%(?:\d+\$)?[-+ #0]*\d*(?:\.\d+)?[sdvqx
 # Families of the table (first two segments after rest/); anything else under rest/ is another Jira API.
 TABLE_FAMILIES = ("api/3", "atlassian-connect/1", "forge/1", "internal/api")
 CONFLUENCE_BEFORE_RE = re.compile(r"(?:wiki/|/ex/confluence/[^/]*/)$")
+DOCS_BEFORE_RE = re.compile(r"(?:developer|docs|confluence|support)\.atlassian\.com")
+OTHER_NAME_RE = re.compile(r"^[a-z][a-z-]*$")
+VERSION_RE = re.compile(r"^(?:\d+(?:\.\d+)*|latest)$")
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,8 @@ def parse_url(text: str) -> ApiPath | None:
     """The Jira REST path in a URL text, or None when the text is not a Jira REST URL."""
     for m in REST_RE.finditer(text):
         before = text[: m.start()]
-        if CONFLUENCE_BEFORE_RE.search(before):
-            return None  # Confluence's REST API (/wiki/rest/api/...)
+        if CONFLUENCE_BEFORE_RE.search(before) or DOCS_BEFORE_RE.search(before):
+            return None  # Confluence's REST API (/wiki/rest/api/...), a link to documentation
         rest = text[m.end() :]
         rest = re.split(r"[?#]", rest, maxsplit=1)[0]
         if PLATFORM_VERSION_RE.match(rest):
@@ -59,14 +62,21 @@ def parse_url(text: str) -> ApiPath | None:
             continue
         segments = ("rest",) + tuple(None if (DYNAMIC in s or PLACEHOLDER_RE.search(s)) else s for s in raw)
         head = "/".join(s or "" for s in segments[1:3])
-        family = "platform" if any(head == f or head.startswith(f + "/") for f in TABLE_FAMILIES) else _other(segments)
-        return ApiPath(segments, family)
+        if any(head == f or head.startswith(f + "/") for f in TABLE_FAMILIES):
+            return ApiPath(segments, "platform")
+        # another Jira REST API names itself and a version (/rest/agile/1.0, /rest/dev-status/latest) or is
+        # the service desk's; anything else under "rest/" (documentation links, other products) is not one
+        name, version = (raw + [""])[:2]
+        if not (name == "servicedeskapi" or (OTHER_NAME_RE.match(name) and VERSION_RE.match(version))):
+            return None
+        return ApiPath(segments, _other(segments))
     return None
 
 
 def _other(segments: tuple[str | None, ...]) -> str:
-    parts = [s for s in segments[1:3] if s is not None]
-    return "/".join(parts) or "rest"
+    if segments[1] == "servicedeskapi":
+        return "servicedeskapi"
+    return "/".join(s for s in segments[1:3] if s is not None)
 
 
 @dataclass(frozen=True)

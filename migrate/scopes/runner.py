@@ -23,14 +23,19 @@ from migrate.scopes.audit import audit_app, resolve
 from migrate.scopes.calls import extract as extract_tree
 from migrate.scopes.groovy_calls import extract as extract_groovy
 from migrate.scopes.model import CLASSES, REVIEW, WARNING, AuditReport, Call, FileCalls, Finding, Marker
+from migrate.scopes.paths import DYNAMIC, parse_url
 from migrate.scopes.operations import table
-from migrate.scopes.source import MAX_BYTES, display_path, iter_candidates
+from migrate.scopes.source import MAX_BYTES, LineIndex, display_path, iter_candidates
 
 CODE_LANGUAGES = frozenset({"javascript", "typescript", "tsx", "java", "kotlin", "python", "go", "php", "groovy"})
 TEST_DIRS = frozenset({"test", "tests", "__tests__", "__mocks__", "spec", "specs", "e2e", "cypress", "testdata", "fixtures"})
 TEST_FILE_RE = re.compile(
     r"(?:\.(?:test|spec)\.[cm]?[jt]sx?$|^test_[^/]*\.py$|_test\.(?:py|go)$|(?:Test|Tests|Spec|IT)\.(?:java|kt|groovy)$|^conftest\.py$)"
 )
+TEMPLATE_EXTS = (".html", ".htm", ".hbs", ".handlebars", ".mustache", ".ejs", ".vue", ".svelte", ".jsp", ".erb", ".twig", ".njk", ".jinja", ".j2")
+# A URL inside quotes/backticks, template placeholders allowed; stops at the closing quote or a space.
+TEMPLATE_URL_RE = re.compile(r"""["'`]([^"'`\s<>]*rest/[^"'`\s<>]*)""")
+PLACEHOLDER_RE = re.compile(r"\{\{.*?\}\}|\$\{.*?\}|<%.*?%>|\{%.*?%\}")
 DESCRIPTOR_NAMES = ("atlassian-connect.json", "manifest.yml", "manifest.yaml", os.path.join("src", "main", "resources", "atlassian-connect.json"))
 
 
@@ -63,6 +68,22 @@ def read_source(path: str) -> tuple[str | None, str | None]:
     if path.endswith((".js", ".mjs", ".cjs")) and len(text) > 20_000 and len(text) / (text.count("\n") + 1) > 1000:
         return None, "minified"
     return text, None
+
+
+def template_calls(path: str, text: str) -> FileCalls:
+    """Jira REST URLs in a page template (HTML, Handlebars, Vue...), read as text: the method is not known
+    and template placeholders (`{{key}}`, `${key}`, `<%= key %>`) are run-time pieces."""
+    lines = LineIndex(text)
+    calls = []
+    for m in TEMPLATE_URL_RE.finditer(text):
+        url = PLACEHOLDER_RE.sub(DYNAMIC, m.group(1))
+        if parse_url(url) is None:
+            continue
+        l1, c1 = lines.pos(m.start(1))
+        l2, c2 = lines.pos(m.end(1))
+        why = "a URL in a template file, read as text (the call around it is not parsed)"
+        calls.append(Call(path, "template", l1, c1, l2, c2, url, None, why, "", m.group(1)[:200]))
+    return FileCalls(calls, [])
 
 
 def extract(path: str, lang: str, text: str) -> FileCalls:
@@ -126,7 +147,15 @@ def run(
             apps.append(app)
 
     done = 0
-    for c in iter_candidates(paths, include_vendored=include_vendored, on_skip=lambda reason, _p: report.skip(reason)):
+    templates: list[str] = []
+
+    def on_skip(reason: str, path: str) -> None:
+        if reason == "unsupported" and path.lower().endswith(TEMPLATE_EXTS):
+            templates.append(path)  # read as text below: Connect pages call AP.request from <script> blocks
+        else:
+            report.skip(reason)
+
+    for c in iter_candidates(paths, include_vendored=include_vendored, on_skip=on_skip):
         done += 1
         if progress and done % 200 == 0:
             progress(done, 0)
@@ -154,6 +183,22 @@ def run(
             continue
         if fc.calls or fc.markers:
             files[c.path] = fc
+    for path in templates:
+        if not include_tests and is_test_path(relative(path)):
+            report.skip("test")
+            continue
+        report.files_scanned += 1
+        try:
+            text, reason = read_source(path)
+        except OSError as e:
+            report.errors.append((path, str(e)))
+            continue
+        if text is None:
+            report.skip(reason or "skipped")
+        elif "rest/" in text:
+            fc = template_calls(path, text)
+            if fc.calls:
+                files[path] = fc
     if progress:
         progress(done, done)
     if not apps and not report.errors:

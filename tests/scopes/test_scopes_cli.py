@@ -158,3 +158,22 @@ def test_another_tools_manifest_above_is_passed_over(tmp_path, monkeypatch):
     r = cli("svc/src", "--json")
     assert r.exit_code == 0, r.output
     assert [a["descriptor"] for a in json.loads(r.stdout)["apps"]] == ["manifest.yml"]
+
+
+def test_urls_in_page_templates_count_as_calls(tmp_path, monkeypatch):
+    """Connect pages call AP.request from <script> blocks in templates the audit does not parse: their URLs
+    are read as text, so a scope they may need is never called plain excess (here the project operations
+    need at most PROJECT_ADMIN, so ADMIN is still excess and the suggestion keeps PROJECT_ADMIN)."""
+    app_dir = tmp_path / "app"
+    (app_dir / "views").mkdir(parents=True)
+    (app_dir / "atlassian-connect.json").write_text('{"key": "k", "scopes": ["READ", "ADMIN"]}')
+    (app_dir / "views" / "page.hbs").write_text(
+        '<a href="https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/">docs</a>\n'
+        "<script>AP.request({url: '/rest/api/3/project/{{projectKey}}', type: 'PUT'});</script>\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    doc = json.loads(cli("app", "--json").stdout)
+    (call,) = doc["apps"][0]["calls"]
+    assert (call["file"], call["line"], call["status"], call["path"]) == ("app/views/page.hbs", 2, "needs-review", "/rest/api/3/project/{}")
+    a = doc["apps"][0]
+    assert (a["excess"], list(a["possibly_needed"]), a["suggested"]) == (["ADMIN"], ["READ"], ["READ", "PROJECT_ADMIN"])

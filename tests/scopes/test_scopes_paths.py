@@ -26,7 +26,8 @@ PARSED = [
     pytest.param("/rest/api/3//issue/", "/rest/api/3/issue", "platform", id="empty-segments"),
     pytest.param("/rest/atlassian-connect/1/addons/" + D + "/properties", "/rest/atlassian-connect/1/addons/{}/properties", "platform", id="connect-api"),
     pytest.param("/rest/agile/1.0/board/" + D + "/sprint", "/rest/agile/1.0/board/{}/sprint", "agile/1.0", id="agile"),
-    pytest.param("/rest/servicedeskapi/request", "/rest/servicedeskapi/request", "servicedeskapi/request", id="jsm"),
+    pytest.param("/rest/servicedeskapi/request", "/rest/servicedeskapi/request", "servicedeskapi", id="jsm"),
+    pytest.param("/rest/dev-status/latest/issue/detail", "/rest/dev-status/latest/issue/detail", "dev-status/latest", id="dev-status"),
 ]
 
 
@@ -46,6 +47,9 @@ def test_parse_url(text, display, family):
         pytest.param("/api/3/issue", id="no-rest"),
         pytest.param("https://example.com/interest/api/3/issue", id="rest-inside-a-word"),
         pytest.param("/rest/", id="nothing-after-rest"),
+        pytest.param("https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/", id="documentation-link"),
+        pytest.param("https://developer.atlassian.com/cloud/jira/platform/rest/api/3/issue", id="documentation-host"),
+        pytest.param("/rest/v3/issue", id="not-a-jira-api-name"),
     ],
 )
 def test_not_a_jira_rest_url(text):
