@@ -197,7 +197,9 @@ class _AppAudit:
         display_path = res.path.display if res.path else None
         ops = res.operations
         if res.kind == "unresolved-method":
-            if len({self._req_key(op) for op in ops}) == 1:
+            # a URL no visible call sends (a link, a builder's return value) is not proven to be a request
+            # of this app: it needs review even when its operations agree on the scopes
+            if call.via and len({self._req_key(op) for op in ops}) == 1:
                 self._resolved(call, ops, display_path, f"method not shown ({call.method_from}); every operation on {display_path} needs the same scopes")
                 return
             per = "; ".join(f"{op.method} needs {self._need_text(op)}" for op in ops)
