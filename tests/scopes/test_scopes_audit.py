@@ -174,6 +174,6 @@ def test_a_url_no_call_sends_is_never_missing():
     """`<a href={`/rest/api/3/attachment/content/${id}`}>` or a URL builder's return value: not proven to be
     a request of the app, so it needs review (and keeps scopes from being plain excess) but is never missing."""
     link = Call("src/a.jsx", "javascript", 1, 1, 1, 2, "/rest/api/3/attachment/content/" + D, None, "the code does not show the call that sends this URL", "", "")
-    rep, findings = audit_app(App(FORGE, "m.yml", "app", "app", (Declared("write:jira-work", HERE),), HERE, ()), [link], [], table())
+    rep, findings = audit_app(App(FORGE, "m.yml", "app", "app", (Declared("read:jira-work", HERE),), HERE, ()), [link], [], table())
     assert kinds(findings) == [("needs-review", "excess"), ("needs-review", "unresolved-method")]
     assert rep.missing == []
