@@ -7,8 +7,12 @@ candidate operations do not all need the same scopes. Then, per app:
 - missing: the scopes to add so every resolved call, webhook and impersonation works;
 - excess: declared scopes nothing resolved needs. A scope that an unresolved call, a Forge trigger or a
   call in shared code *might* need is never called plain excess: it is needs-review, naming them;
-- suggested: the declared list without the (plain) excess, plus the missing. Removing what is reported
-  excess never breaks a resolved call, and the suggestion satisfies every one of them (property-tested).
+- suggested: the declared list without the (plain) excess, plus the missing (a broader Connect scope
+  dropped as excess is replaced by the level the calls need). No scope a resolved call needs is ever
+  reported excess, and the suggestion satisfies every resolved call (property-tested).
+
+Connect on Forge: a manifest's `*:connect-jira` scopes are the Connect remote's and are judged as Connect
+scopes; a call through a Connect client runs on them, one through requestJira on the OAuth scopes.
 """
 
 from __future__ import annotations
