@@ -464,11 +464,15 @@ def audit_app(
     table: Table,
     *,
     shared: Iterable[Call] = (),
+    unscanned: str | None = None,
     display: Callable[[str], str] = lambda p: p,
 ) -> tuple[AppReport, list[Finding]]:
     """Audit one app. `shared` are calls in scanned files under no app: they may be any app's, so they
-    keep scopes from being plain excess but are not this app's findings."""
+    keep scopes from being plain excess but are not this app's findings. `unscanned` names the part of
+    the app that was not read (only some of its files were given): it might need any scope."""
     a = _AppAudit(app, table, display)
+    if unscanned is not None:
+        a.hedges.append(Hedge(unscanned, "the files of the app that were not scanned"))
     for c in calls:
         a.call(c)
     a.markers(list(markers))

@@ -206,6 +206,9 @@ def run(
             add_descriptor(above)
             if apps or report.errors:
                 break
+    # an app whose root is above every path given was only partly read: excess can only be "possibly"
+    given_dirs = [os.path.abspath(p) for p in paths if os.path.isdir(p)]
+    partial = {a.descriptor for a in apps if not any(_within(a.root, g) for g in given_dirs)}
     if not apps and not report.errors:
         raise NoAppError(
             "no atlassian-connect.json or Forge manifest.yml in " + ", ".join(paths) + " or above it",
@@ -213,7 +216,7 @@ def run(
         )
     report.files_with_calls = sum(1 for fc in files.values() if fc.calls)
     report.calls = sum(len(fc.calls) for fc in files.values())
-    _audit(report, apps, files)
+    _audit(report, apps, files, partial)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -230,7 +233,11 @@ def owners(path: str, apps: list[D.App]) -> list[D.App]:
     return [a for a in holding if len(a.root) == deepest]
 
 
-def _audit(report: AuditReport, apps: list[D.App], files: dict[str, FileCalls]) -> None:
+def _within(path: str, directory: str) -> bool:
+    return (path.rstrip(os.sep) + os.sep).startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _audit(report: AuditReport, apps: list[D.App], files: dict[str, FileCalls], partial: set[str]) -> None:
     tbl = table()
     display = functools.lru_cache(maxsize=None)(display_path)  # one relpath per file, for this run only
     per_app: dict[str, tuple[list[Call], list[Marker]]] = {a.descriptor: ([], []) for a in apps}
@@ -246,7 +253,8 @@ def _audit(report: AuditReport, apps: list[D.App], files: dict[str, FileCalls]) 
     findings: list[Finding] = []
     for app in sorted(apps, key=lambda a: a.descriptor):
         calls, markers = per_app[app.descriptor]
-        rep, fs = audit_app(app, calls, markers, tbl, shared=outside, display=display)
+        unscanned = display(app.root) + "/" if app.descriptor in partial else None
+        rep, fs = audit_app(app, calls, markers, tbl, shared=outside, unscanned=unscanned, display=display)
         report.apps.append(rep)
         findings.extend(fs)
     for c in outside:

@@ -98,6 +98,9 @@ def test_descriptor_above_a_subfolder_is_used(apps):
     doc = json.loads(r.stdout)
     assert [a["descriptor"] for a in doc["apps"]] == ["forge-issue-triage/manifest.yml"]
     assert doc["summary"]["calls"] == 4
+    # the rest of the app (static/, other folders) was not read: nothing is plain excess
+    a = doc["apps"][0]
+    assert a["excess"] == [] and a["possibly_needed"] == {"manage:jira-configuration": ["forge-issue-triage/"]}
 
 
 def test_json_document(apps):
