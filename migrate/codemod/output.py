@@ -8,7 +8,7 @@ import os
 from migrate import __version__
 from migrate.codemod.model import CLASSIFICATIONS, FileResult, RunReport
 
-JSON_FORMAT_VERSION = 1
+JSON_FORMAT_VERSION = "1"  # the CLI-wide convention (README, Conventions): a string, as every --json document has
 
 
 def display_path(path: str) -> str:

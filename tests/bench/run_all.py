@@ -1,6 +1,6 @@
 """Run every benchmark and print its tables (one command; results also saved as JSON).
 
-    .venv/bin/python tests/bench/run_all.py [--quick] [--only planner,api,walltime,codemod] [--out DIR]
+    .venv/bin/python tests/bench/run_all.py [--quick] [--only planner,api,walltime,codemod,scopes] [--out DIR]
 
 Full run on 2 cores: about 30-40 minutes (the 5,000-scheme site and the naive baseline dominate).
 --quick shrinks every size so the whole set runs in a couple of minutes (for checking the scripts).
@@ -24,6 +24,7 @@ BENCHES = {
     "api": (["bench_api_efficiency.py"], ["bench_api_efficiency.py", "--sizes", "10,100"]),
     "walltime": (["bench_apply_walltime.py"], ["bench_apply_walltime.py", "--schemes", "20"]),
     "codemod": (["bench_codemod.py"], ["bench_codemod.py", "--files", "2000", "--repeat", "1"]),
+    "scopes": (["bench_scopes.py"], ["bench_scopes.py", "--files", "2000", "--repeat", "1"]),
 }
 
 

@@ -1,0 +1,3 @@
+module example.com/deploy-gate
+
+go 1.22
