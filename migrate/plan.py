@@ -128,12 +128,16 @@ def _holder_sort_key(h: Holder) -> tuple[str, str]:
     return (htype, ident or "")
 
 
+FINISH_WAITING = "run the add plan first"  # how a finish plan's notes tell holders still missing a target
+
+
 def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterable[str] = ()) -> SchemeChange | None:
     """Plan one scheme; None when it needs nothing.
 
     add: every source holder gets the targets the rule gives it, unless the scheme already has them.
-    finish: the same adds, then the source grant is removed for holders that end with *every* target
-    (from the rule or already present), so nobody loses access; the others keep the source, with a note.
+    finish: never adds. The source grant is removed only where the holder already holds *every* target
+    on the site, so nobody loses access; the others keep the source and are named in a note (a holder
+    still waiting for the add plan, or one the rule does not give every target).
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
@@ -150,16 +154,23 @@ def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterabl
         targets = rule.targets_for(h)
         if first and not h.known_type:
             notes.append(f"holder type {h.type!r} is not one Jira documents; copied verbatim")
-        for t in targets:
-            k = (t, h.identity)
-            if k not in existing and k not in planned:
-                planned.add(k)
-                adds.append(Operation("add", t, h))
-        if mode != "finish":
+        if mode == "add":
+            for t in targets:
+                k = (t, h.identity)
+                if k not in existing and k not in planned:
+                    planned.add(k)
+                    adds.append(Operation("add", t, h))
             continue
-        lacking = [t for t in rule.targets if (t, h.identity) not in existing and (t, h.identity) not in planned]
+        lacking = [t for t in rule.targets if (t, h.identity) not in existing]
         if lacking:
-            if first:
+            if not first:
+                continue
+            given = [t for t in lacking if t in targets]
+            if given:
+                notes.append(
+                    f"{h.display} keeps {rule.source}: it does not hold {', '.join(given)} yet ({FINISH_WAITING})"
+                )
+            else:
                 notes.append(
                     f"{h.display} keeps {rule.source}: it would not hold {', '.join(lacking)} "
                     f"(the rule gives it only {', '.join(targets)}), so removing {rule.source} would take access away"
@@ -181,6 +192,22 @@ def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterabl
     )
 
 
+def waiting_for_add(scheme: Scheme, rule: Rule) -> list[str]:
+    """Source holders of `scheme` that the rule gives a target they do not hold yet: a finish plan leaves
+    their source grant alone, and the user should hear about it even when the scheme has nothing to remove."""
+    existing = grant_keys(scheme.grants)
+    out: list[str] = []
+    seen: set = set()
+    for g in scheme.grants_for(rule.source):
+        h = g.holder
+        if h.identity in seen:
+            continue
+        seen.add(h.identity)
+        if any((t, h.identity) not in existing for t in rule.targets_for(h)):
+            out.append(h.display)
+    return sorted(out)
+
+
 def make_plan(
     schemes: Iterable[Scheme],
     rule: Rule,
@@ -199,14 +226,27 @@ def make_plan(
     projects_by_scheme = projects_by_scheme or {}
     changes: list[SchemeChange] = []
     unchanged: list[int] = []
+    waiting: list[tuple[Scheme, list[str]]] = []
     for s in sorted(schemes, key=lambda s: s.id):
         c = plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()))
         if c is None:
             unchanged.append(s.id)
         else:
             changes.append(c)
+        if mode == "finish":
+            holders = waiting_for_add(s, rule)
+            if holders:
+                waiting.append((s, holders))
     missing = site.missing(rule.targets)
     notes: list[str] = []
+    if waiting:
+        n = sum(len(h) for _, h in waiting)
+        shown = "; ".join(f"scheme {s.id} {s.name!r}: {', '.join(h[:3])}" + (" ..." if len(h) > 3 else "") for s, h in waiting[:3])
+        more = f" (and {len(waiting) - 3} more schemes)" if len(waiting) > 3 else ""
+        notes.append(
+            f"{n} holder(s) on {len(waiting)} scheme(s) keep {rule.source} because they do not hold "
+            f"{' and '.join(rule.targets)} yet ({FINISH_WAITING}, then plan finish again): {shown}{more}"
+        )
     if missing:
         notes.append(
             f"this site does not know {', '.join(missing)} yet (GET /permissions does not list them): "
