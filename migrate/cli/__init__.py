@@ -13,9 +13,9 @@ app = typer.Typer(
 )
 
 # Each module adds its commands through register(app); the order here is the order in --help.
-from migrate.cli import apply, codemod, doctor, plan, report, sandbox, sites  # noqa: E402
+from migrate.cli import apply, codemod, doctor, history, plan, report, sandbox, sites  # noqa: E402
 
-for _mod in (doctor, plan, apply, sites, report, codemod, sandbox):
+for _mod in (doctor, plan, apply, history, sites, report, codemod, sandbox):
     _mod.register(app)
 
 

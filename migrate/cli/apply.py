@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any, Callable, List, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from migrate.apply import OUT_ALREADY, OUT_APPLIED, OUT_FAILED, OUT_STALE, OUT_UNSUPPORTED, Preflight, apply_plan, crash_hook_from_env
-from migrate.cli.common import err, flavour_option, handle_errors, make_client, out, progress_on_stderr, site_option
+from migrate.apply import OUT_ALREADY, OUT_APPLIED, OUT_DRIFTED, OUT_FAILED, OUT_STALE, OUT_UNSUPPORTED, Preflight, apply_plan
+from migrate.cli.common import err, flavour_option, handle_errors, literal, make_client, out, progress_on_stderr, site_option
 from migrate.credentials import site_url_from_env
 from migrate.errors import EXIT_CHANGES, EXIT_OK, EXIT_PARTIAL, MigrateError
+from migrate.executor import crash_hook_from_env
 from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND
 from migrate.planfile import load_plan
-from migrate.rollback import ALREADY, DRIFTED, FAILED, RESTORED, rollback
+from migrate.rollback import ALREADY, FAILED, RESTORED, rollback
 from migrate.verify import APPLIED, PENDING, check_access, summarise, verify_plan
 from migrate.verify import DRIFTED as V_DRIFTED
 
@@ -32,8 +32,8 @@ COLOURS = {
     OUT_UNSUPPORTED: "yellow",
     PENDING: "yellow",
     OUT_FAILED: "red",
+    OUT_DRIFTED: "red",
     V_DRIFTED: "red",
-    DRIFTED: "red",
     FAILED: "red",
 }
 
@@ -51,12 +51,21 @@ def _require_confirmation_possible(yes: bool, what: str) -> None:
         )
 
 
-def _site_for(site: str | None, file_site: str | None) -> str | None:
-    # The file names the site it belongs to; an explicit --site / JIRA_URL still wins (and is then checked).
-    return site or site_url_from_env() or file_site
+def _named_site(site: str | None, file_site: str | None) -> str:
+    """The site credentials go to: --site or JIRA_URL, never a URL read from a plan or snapshot file (a file
+    passed around through CI artefacts and tickets must not decide where the credentials are sent)."""
+    url = site or site_url_from_env()
+    if url:
+        return url
+    named = f" (the file is for {file_site})" if file_site else ""
+    raise MigrateError(
+        f"no Jira site given{named}",
+        hint="pass --site URL or export JIRA_URL: credentials are only sent to a site you name, never to one read from a file",
+    )
 
 
 def _file_site(path: Path) -> str | None:
+    """The site a plan or snapshot names, for the message when no site is given (never to connect to)."""
     try:
         doc = json.loads(Path(path).read_text("utf-8"))
         return doc["site"]["url"] if isinstance(doc.get("site", {}).get("url"), str) else None
@@ -64,21 +73,15 @@ def _file_site(path: Path) -> str | None:
         return None
 
 
-def _cell(text: str) -> str:
-    return escape(text) if text else ""
-
-
 def _print_rows(title: str, headers: list[str], rows: list[list[str]], colour_col: int | None) -> None:
     if out.is_terminal:
-        table = Table(title=escape(title), title_justify="left")
+        table = Table(title=literal(title), title_justify="left")
         for h in headers:
             table.add_column(h, overflow="fold")
         for r in rows:
-            cells = [_cell(c) for c in r]
+            cells = [literal(c) for c in r]
             if colour_col is not None:
-                c = COLOURS.get(r[colour_col])
-                if c:
-                    cells[colour_col] = f"[{c}]{cells[colour_col]}[/]"
+                cells[colour_col] = literal(r[colour_col], COLOURS.get(r[colour_col]))
             table.add_row(*cells)
         out.print(table)
     else:
@@ -145,17 +148,22 @@ def register(app: typer.Typer) -> None:
         plan = load_plan(plan_file)
 
         def confirm(p: Preflight) -> bool:
+            if not p.rule.builtin:
+                # a rule file travels inside the plan: what it grants is shown by name and digest, even with --yes
+                err.print(literal(f"rule: {p.rule.describe()}", "bold yellow"))
             if yes:
                 return True
             err.print(
-                f"Plan {p.plan_id} ({p.mode} mode) on {p.site.url} ({p.site.server_title or p.site.deployment_type}): "
-                f"{p.schemes} scheme(s), +{p.adds} grant(s), -{p.removes} grant(s)."
-                + (" --force: schemes changed since the plan will be written too." if force else ""),
-                markup=False,
+                literal(
+                    f"Plan {p.plan_id} ({p.mode} mode, {p.rule.describe()}) on {p.site.url} "
+                    f"({p.site.server_title or p.site.deployment_type}): "
+                    f"{p.schemes} scheme(s), +{p.adds} grant(s), -{p.removes} grant(s)."
+                    + (" --force: schemes changed since the plan will be written too." if force else "")
+                )
             )
             return typer.confirm("Apply these changes?", default=False, err=True)
 
-        with make_client(_site_for(site, plan.site.get("url")), flavour) as client:
+        with make_client(_named_site(site, plan.site.get("url")), flavour) as client:
             try:
                 with _LazyProgress(not as_json) as progress:
                     result = apply_plan(
@@ -198,12 +206,16 @@ def register(app: typer.Typer) -> None:
             err.print(f"snapshot: {result.snapshot_path}", markup=False)
         if result.journal_path:
             err.print(f"journal:  {result.journal_path}", markup=False)
+        if result.history_state:
+            err.print(f"history:  plan {result.plan_id} is {result.history_state} (`migrate history`)", markup=False)
         if not result.ok:
             hints = []
             if c.get(OUT_STALE):
                 hints.append("run `migrate plan` again for stale schemes (or apply with --force)")
             if c.get(OUT_FAILED):
                 hints.append(f"re-run `migrate apply {plan_file}` to retry failed schemes")
+            if c.get(OUT_DRIFTED):
+                hints.append("drifted schemes were changed outside the plan (`migrate verify` shows the same)")
             hints.append(f"`migrate rollback {plan_file}` undoes everything this plan changed")
             err.print("hint: " + "; ".join(hints), markup=False)
         raise typer.Exit(result.exit_code)
@@ -229,8 +241,8 @@ def register(app: typer.Typer) -> None:
         4 when some drifted or an access check disagrees, 1 on error."""
         plan = load_plan(plan_file)
         accounts = [a.strip() for raw in (check_access_ids or []) for a in raw.split(",") if a.strip()]
-        with make_client(_site_for(site, plan.site.get("url")), flavour) as client:
-            statuses = verify_plan(client, plan)
+        with make_client(_named_site(site, plan.site.get("url")), flavour) as client:
+            statuses = verify_plan(client, plan, source=f"plan {plan_file}")
             access = check_access(client, plan, accounts) if accounts else []
         counts = summarise(statuses)
         bad_access = [a for a in access if not a.ok]
@@ -272,38 +284,39 @@ def register(app: typer.Typer) -> None:
         target: Path = typer.Argument(..., help="The plan file that was applied, or its snapshot file.", show_default=False),
         yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
         concurrency: int = typer.Option(DEFAULT_CONCURRENCY, "--concurrency", "-c", min=1, max=32, help=CONCURRENCY_HELP),
-        force: bool = typer.Option(
-            False, "--force", help="Also delete grants apply created that someone else has since re-created."
-        ),
         max_rps: float = typer.Option(DEFAULT_WRITES_PER_SECOND, "--max-rps", min=0.0, help=RPS_HELP),
         as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
         site: str = site_option(),
         flavour: str = flavour_option(),
     ) -> None:
-        """Undo an applied plan: delete the grants its journal recorded as added, re-create those removed,
-        then check every scheme equals the snapshot. Resumable; a second run changes nothing.
+        """Undo an applied plan from the site, whichever machine applied it: back to its before-state.
 
-        Exit 0 when every scheme is back to its snapshot, 4 when some are not, 1 on error."""
+        Deletes the grants the plan adds that are on the site and re-creates those it removes that are missing;
+        nothing outside the plan is touched. Refuses before writing when a later plan is still applied on the
+        same schemes, or when a holder would lose issue visibility. Resumable; a second run changes nothing.
+
+        Exit 0 when every scheme is restored (or there was nothing to undo), 4 when some are not, 1 on error
+        or refusal (nothing written)."""
         _require_confirmation_possible(yes, "roll back")
 
         def confirm(info: dict[str, Any]) -> bool:
             if yes:
                 return True
             err.print(
-                f"Roll back plan {info['plan_id']} on {info['site']}: {info['schemes']} scheme(s) "
-                f"back to snapshot {info['snapshot']}.",
-                markup=False,
+                literal(
+                    f"Roll back plan {info['plan_id']} on {info['site']}: {info['schemes']} scheme(s), "
+                    f"-{info['deletes']} grant(s), +{info['recreates']} grant(s) back to the plan's before-state."
+                )
             )
             return typer.confirm("Roll back?", default=False, err=True)
 
-        with make_client(_site_for(site, _file_site(target)), flavour) as client:
+        with make_client(_named_site(site, _file_site(target)), flavour) as client:
             try:
                 with _LazyProgress(not as_json) as progress:
                     result = rollback(
                         client,
                         target,
                         concurrency=concurrency,
-                        force=force,
                         progress=progress,
                         crash_hook=crash_hook_from_env(),
                         max_rps=max_rps,
@@ -325,4 +338,6 @@ def register(app: typer.Typer) -> None:
             (out if not result.schemes else err).print(n if not result.schemes else f"note: {n}", markup=False)
         if result.archived_to:
             err.print(f"journal archived: {result.archived_to}", markup=False)
+        if result.history_state:
+            err.print(f"history: plan {result.plan_id} is {result.history_state} (`migrate history`)", markup=False)
         raise typer.Exit(result.exit_code)

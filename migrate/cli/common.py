@@ -13,14 +13,16 @@ from typing import Callable, Iterator, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from migrate.credentials import Credentials, EnvNames, site_url_from_env
 from migrate.errors import EXIT_ERROR, MigrateError
 from migrate.jira.client import JiraClient
 from migrate.redact import install_logging_filter, redact
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No emoji codes: text from Jira and from files is printed as it is (":warning:" stays ":warning:").
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -58,13 +60,25 @@ def setup_logging(verbose: int) -> None:
     install_logging_filter()
 
 
+def literal(text: str, style: str | None = None) -> Text:
+    """Text shown exactly as it is: messages from Jira and names from files may contain "[/]" or "[red]",
+    which must neither style the output nor crash it."""
+    return Text(text, style=style or "")
+
+
+def labelled(label: str, text: str, style: str) -> Text:
+    line = literal(label, style)
+    line.append(text)
+    return line
+
+
 def print_error(e: BaseException) -> None:
     if isinstance(e, MigrateError):
-        err.print(f"[bold red]error:[/] {redact(e.message)}", markup=True, highlight=False)
+        err.print(labelled("error: ", redact(e.message), "bold red"))
         if e.hint:
-            err.print(f"  [dim]hint:[/] {redact(e.hint)}", markup=True, highlight=False)
+            err.print(labelled("  hint: ", redact(e.hint), "dim"))
     else:
-        err.print(f"[bold red]internal error:[/] {type(e).__name__}: {redact(str(e))[:500]}", markup=True)
+        err.print(labelled("internal error: ", f"{type(e).__name__}: {redact(str(e))[:500]}", "bold red"))
         if os.environ.get("MIGRATE_DEBUG"):
             err.print(redact("".join(traceback.format_exception(e))), markup=False)
         else:

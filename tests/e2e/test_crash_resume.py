@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.apply import journal_path, plan_key
+from migrate.executor import journal_path, plan_key
 from migrate.model import Grant, grant_keys
 from migrate.planfile import load_plan
 from migrate.store import Journal
