@@ -18,7 +18,7 @@ from migrate.cli.common import err, flavour_option, handle_errors, make_client, 
 from migrate.diff import ADD, HOLDER, KEEP, NOTE, REMOVE, SCHEME, SUMMARY, TITLE, WARN, PlanDiff, diff_lines, diff_plan, diff_to_json, render_text
 from migrate.errors import EXIT_CHANGES, EXIT_OK, ConfigError
 from migrate.fetch import fetch_site
-from migrate.plan import Plan, make_plan, select_schemes
+from migrate.plan import FINISH_WAITING, Plan, make_plan, select_schemes
 from migrate.planfile import DEFAULT_DIR, load_plan, plan_id, save_plan
 from migrate.rules import BUILTIN_RULES, resolve_rule
 
@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
             Mode.add,
             "--mode",
             help="add: grant the targets next to the source (safe first step). "
-            "finish: also remove the source where the holder ends with every target.",
+            "finish: remove the source only where the holder already holds every target (adds nothing).",
         ),
         rule: Optional[str] = typer.Option(None, "--rule", help=RULE_HELP, show_default=False),
         out_file: Optional[Path] = typer.Option(
@@ -151,11 +151,11 @@ def register(app: typer.Typer) -> None:
         pid = plan_id(plan)
         d = _emit(plan, path, pid, as_json)
         err.print(Text(f"plan saved to {path} (mode 0600, plan id {pid})"))
-        if plan.mode == "finish" and d.totals["grants_added"]:
+        if plan.mode == "finish" and any(FINISH_WAITING in n for n in plan.notes):
             err.print(
                 Text(
-                    f"note: this finish plan also adds {d.totals['grants_added']} grants, so the add step has not "
-                    "been applied to every scheme; the safe order is `--mode add`, apply, verify, then finish",
+                    "note: some holders do not hold every target yet, so this finish plan leaves their "
+                    f"{plan.rule.source} alone; the safe order is `--mode add`, apply, verify, then finish",
                     style="yellow",
                 )
             )
