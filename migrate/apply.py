@@ -52,6 +52,7 @@ from migrate.executor import (
     Interrupted,
     Progress,
     StageCounter,
+    WorkQueue,
     WriteFailed,
     denied_reason,
     jira_detail,
@@ -374,10 +375,12 @@ def apply_plan(
         report("apply", 0, counter.total)
         fatal: list[str] = []
 
-        def work(change: SchemeChange) -> SchemeOutcome:
-            return _apply_scheme(paced, plan, change, writer, force=force, counter=counter, fatal=fatal)
+        queue = WorkQueue(list(plan.changes), settle=2 * concurrency)
 
-        outcomes: list[SchemeOutcome] = pool_run(list(plan.changes), work, concurrency, stop)
+        def work(change: SchemeChange) -> SchemeOutcome:
+            return _apply_scheme(paced, plan, change, writer, force=force, counter=counter, fatal=fatal, queue=queue)
+
+        outcomes: list[SchemeOutcome] = pool_run(list(plan.changes), work, concurrency, stop, queue=queue)
         _verify_written(paced, plan, outcomes, force=force, concurrency=concurrency, stop=stop, report=report)
         result = ApplyResult(
             plan_id=pid,
@@ -480,6 +483,7 @@ def _apply_scheme(
     force: bool,
     counter: StageCounter,
     fatal: list[str],
+    queue: WorkQueue | None = None,
 ) -> SchemeOutcome:
     out = SchemeOutcome(change.scheme_id, change.scheme_name, OUT_FAILED)
     n_ops = len(change.operations)
@@ -532,6 +536,8 @@ def _apply_scheme(
             out.resolved += 1 if added.resolved else 0
             counter.step()
             accounted += 1
+            if added.resolved == DUPLICATE and queue is not None:
+                queue.met_another_writer()
             if added.resolved == DUPLICATE and added.reread is not None and pending:
                 # Another writer is adding this scheme's grants right now (e.g. the same plan from another
                 # machine): adopt what it made, and take the rest from the other end so the two meet once.

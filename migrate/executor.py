@@ -4,13 +4,14 @@ counters, crash points and where journals live. Neither imports the other's priv
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import os
+import random
 import signal
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -320,29 +321,95 @@ def throttled(client, bucket: TokenBucket):
 # --------------------------------------------------------------------------- the pool
 
 
-def pool_run(items: Sequence[Any], work: Callable[[Any], Any], concurrency: int, stop: threading.Event) -> list[Any]:
-    """Run work(item) with at most `concurrency` in flight; one task per item, so never two on one scheme.
+class WorkQueue:
+    """The items of a run, handed out one at a time from the front, or from the back once turned.
 
-    On Ctrl-C, or an exception escaping a worker, the other workers stop before their next write and the
-    exception is re-raised once they have: every write that started is journaled as finished or failed.
+    Two machines applying the same plan at once take its schemes in the same order and would collide on
+    every scheme (a duplicate 400 for every grant but the first). A run that meets another writer turns
+    its queue round, so the two work from opposite ends and meet once. Which of them turns is left to a
+    coin toss, so that two runs meeting each other at the same moment do not both turn and collide again.
     """
-    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="migrate-scheme")
-    try:
-        futures = [pool.submit(work, it) for it in items]
-        first: BaseException | None = None
-        for f in as_completed(futures):
-            exc = f.exception()
-            if exc is not None and first is None:
-                first = exc
+
+    def __init__(self, items: Sequence[Any], *, settle: int = 1, rng: random.Random | None = None):
+        self._items = collections.deque(enumerate(items))
+        self._lock = threading.Lock()
+        self._rng = rng or random.Random()
+        self._settle = max(1, settle)
+        self._quiet = 0  # items to hand out before the next meeting is decided on
+        self.from_back = False
+        self.turns = 0
+
+    def take(self) -> tuple[int, Any] | None:
+        with self._lock:
+            if not self._items:
+                return None
+            self._quiet = max(0, self._quiet - 1)
+            return self._items.pop() if self.from_back else self._items.popleft()
+
+    def met_another_writer(self) -> None:
+        """Every worker in flight meets the other writer at about the same time: one decision per meeting,
+        so the signals of the workers already on their way do not undo it."""
+        with self._lock:
+            if self._quiet:
+                return
+            self._quiet = self._settle
+            if self._rng.random() < 0.5:
+                self.from_back = not self.from_back
+                self.turns += 1
+
+
+def pool_run(
+    items: Sequence[Any],
+    work: Callable[[Any], Any],
+    concurrency: int,
+    stop: threading.Event,
+    *,
+    queue: WorkQueue | None = None,
+) -> list[Any]:
+    """Run work(item) for every item with at most `concurrency` workers, one item at a time each, so never
+    two on one scheme; results come back in the items' order.
+
+    On Ctrl-C, or an exception escaping a worker, `stop` is set so the workers stop before their next write,
+    and the exception is re-raised once they have: every write that started is journaled as finished or
+    failed.
+    """
+    q = queue or WorkQueue(items)
+    results: list[Any] = [None] * len(items)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        # `stop` set by a worker (credentials rejected) still lets every item be reported as not attempted;
+        # an exception escaping a worker ends the run
+        while not errors:
+            taken = q.take()
+            if taken is None:
+                return
+            i, item = taken
+            try:
+                results[i] = work(item)
+            except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread below
+                errors.append(e)
                 stop.set()
-        if first is not None:
-            raise first
-        return [f.result() for f in futures]
+                return
+
+    threads = [
+        threading.Thread(target=worker, name=f"migrate-scheme-{n}", daemon=True)
+        for n in range(max(1, min(concurrency, len(items))))
+    ]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(0.05)
     except BaseException:
         stop.set()
+        for t in threads:
+            t.join()
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    if errors:
+        raise errors[0]
+    return results
 
 
 class StageCounter:
