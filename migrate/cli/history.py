@@ -68,10 +68,9 @@ def register(app: typer.Typer) -> None:
                 cells[2] = literal(r[2], STATE_STYLE.get(e.state))
                 table.add_row(*cells)
             out.print(table)
-        else:
-            out.print(literal(f"history of {url}"))
-            out.print(literal("\t".join(headers)))
-            for r in rows:
-                out.print(literal("\t".join(r)))
+        else:  # piped: tab-separated lines as they are (a console would expand the tabs)
+            lines = [f"history of {url}", "\t".join(headers), *("\t".join(r) for r in rows)]
+            out.file.write("".join(line + "\n" for line in lines))
+            out.file.flush()
         err.print(literal(f"history file: {ledger.path}"))
         raise typer.Exit(EXIT_OK)

@@ -79,6 +79,12 @@ def test_rolling_back_the_add_plan_after_the_finish_plan_is_refused_before_any_w
         assert r.exit_code == 0, r.stdout + r.stderr
     assert site_grants_verbatim(sandbox) == original and no_puts(sandbox) and duplicates(sandbox) == 0
 
+    table = cli("history")
+    assert table.exit_code == 0
+    rows = [line.split("\t") for line in table.stdout.splitlines()[2:]]
+    assert len(rows) == 2, table.stdout
+    assert [(r[1], r[2]) for r in rows] == [("add", "rolled back"), ("finish", "rolled back")]
+    assert rows[1][5].endswith("(add, built on)") and rows[1][7] == str(fin.resolve())
     h = json.loads(cli("history", "--json").stdout)
     assert [(e["mode"], e["state"]) for e in h["entries"]] == [("add", "rolled back"), ("finish", "rolled back")]
     fin_entry = h["entries"][1]
