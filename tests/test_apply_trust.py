@@ -10,9 +10,9 @@ import pytest
 
 from migrate.apply import OUT_DRIFTED, OUT_STALE, apply_plan
 from migrate.errors import PlanFileError
-from migrate.model import Grant, Holder, fingerprint_grants
-from migrate.plan import plan_scheme
-from migrate.planfile import checksum_of, load_plan
+from migrate.model import Grant, Scheme, fingerprint_grants
+from migrate.plan import make_plan, plan_scheme
+from migrate.planfile import checksum_of, load_plan, save_plan
 from migrate.rederive import rederive, rule_identity
 from migrate.rollback import rollback
 from migrate.rules import BROWSE_SPLIT, Rule
@@ -108,10 +108,7 @@ def test_a_forged_before_state_rederives_but_adds_nothing_for_a_source_not_on_th
     def forge(doc):
         c = doc["changes"][0]
         c["before"].append(Grant("BROWSE_PROJECTS", BIG, 999).to_json())
-        c["before"] = c["before"]
         grants = tuple(Grant.from_json(g) for g in c["before"])
-        from migrate.model import Scheme
-
         redo = plan_scheme(Scheme(c["scheme_id"], c["scheme_name"], grants), BROWSE_SPLIT, "add")
         c["operations"] = [o.to_json() for o in redo.operations]
 
@@ -129,9 +126,6 @@ def test_a_forged_before_state_rederives_but_adds_nothing_for_a_source_not_on_th
 def test_a_custom_rule_is_shown_by_name_and_digest(tmp_path):
     fake = standard_site()
     sneaky = Rule("browse-split", "BROWSE_PROJECTS", ("VIEW_PROJECTS", "VIEW_ISSUES", "ADMINISTER_PROJECTS"))
-    from migrate.plan import make_plan
-    from migrate.planfile import save_plan
-
     plan = load_plan(save_plan(make_plan(fake.list_schemes(), sneaky, fake.site_info(), mode="add"), tmp_path / "p.json"))
     rederive(plan)  # it follows its own rule...
     seen = []

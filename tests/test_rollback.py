@@ -6,7 +6,7 @@ import pytest
 
 from migrate.apply import apply_plan
 from migrate.executor import journal_path, rollback_journal_path
-from migrate.errors import EXIT_OK, EXIT_PARTIAL, MigrateError, PlanFileError
+from migrate.errors import EXIT_OK, MigrateError, PlanFileError
 from migrate.rollback import RESTORED, rollback
 from migrate.store import Journal
 from test_apply_fakes import URL, CrashAt, FakeJira, SimulatedCrash, group, make_plan_file, site_for, standard_site
@@ -189,3 +189,42 @@ def _restore_home(tmp_path, saved):
 
     shutil.rmtree(tmp_path / "home")
     shutil.copytree(saved, tmp_path / "home")
+
+
+def test_rollback_from_a_snapshot_whose_plan_file_is_gone_undoes_the_journaled_writes(tmp_path):
+    fake, original, path, plan, res = applied(tmp_path, "finish")
+    path.rename(tmp_path / "moved-away.json")
+    rb = rollback(fake, res.snapshot_path, max_rps=0)
+    assert rb.ok and fake.all_keys() == original
+    assert any("journal" in n for n in rb.notes)
+
+
+def test_rollback_from_a_snapshot_with_neither_plan_nor_journal_says_what_to_pass(tmp_path):
+    fake, original, path, plan, res = applied(tmp_path)
+    path.unlink()
+    res.journal_path.unlink()
+    with pytest.raises(MigrateError) as e:
+        rollback(fake, res.snapshot_path, max_rps=0)
+    assert "cannot tell which grants" in e.value.message and "pass the plan file" in e.value.hint
+    assert fake.stats["http:DELETE"] == 0
+
+
+@pytest.mark.parametrize(
+    "current, deletes, recreates, lost",
+    [
+        pytest.param([("BROWSE_PROJECTS", "a"), ("VIEW_PROJECTS", "a"), ("VIEW_ISSUES", "a")], ["VIEW_PROJECTS", "VIEW_ISSUES"], [], [], id="source-still-there"),
+        pytest.param([("VIEW_PROJECTS", "a"), ("VIEW_ISSUES", "a")], ["VIEW_PROJECTS", "VIEW_ISSUES"], [], ["a"], id="source-gone"),
+        pytest.param([("VIEW_PROJECTS", "a"), ("VIEW_ISSUES", "a")], ["VIEW_ISSUES"], [], ["a"], id="one-target-is-enough-to-lose"),
+        pytest.param([("VIEW_PROJECTS", "a"), ("VIEW_ISSUES", "a")], ["VIEW_PROJECTS", "VIEW_ISSUES"], ["BROWSE_PROJECTS"], [], id="source-recreated-first"),
+        pytest.param([("VIEW_PROJECTS", "a")], ["VIEW_PROJECTS"], [], [], id="could-not-see-before"),
+    ],
+)
+def test_visibility_lost_table(current, deletes, recreates, lost):
+    from migrate.model import Grant, Scheme
+    from migrate.rollback import visibility_lost
+    from migrate.rules import BROWSE_SPLIT
+
+    s = Scheme(1, "s", tuple(Grant(p, group(h), i) for i, (p, h) in enumerate(current, 1)))
+    dels = [g for g in s.grants if g.permission in deletes]
+    recs = [Grant(p, group("a")) for p in recreates]
+    assert [h.parameter for h in visibility_lost(s, dels, recs, BROWSE_SPLIT)] == lost

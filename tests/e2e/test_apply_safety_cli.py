@@ -17,7 +17,7 @@ import pytest
 from migrate.apply import apply_plan
 from migrate.credentials import Credentials
 from migrate.jira.client import JiraClient
-from migrate.model import Grant, Holder, fingerprint_grants
+from migrate.model import Grant, fingerprint_grants
 from migrate.planfile import checksum_of, load_plan
 from migrate.rollback import rollback
 from test_apply_cli import apply_json, duplicates, make_plan, no_puts, planned, site_grants_verbatim, site_keys

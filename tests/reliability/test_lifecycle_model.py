@@ -32,11 +32,10 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precon
 
 from migrate.apply import OUT_ALREADY, OUT_APPLIED, apply_plan
 from migrate.credentials import Credentials
-from migrate.errors import MigrateError
 from migrate.fetch import fetch_site
 from migrate.jira.client import JiraClient
 from migrate.jira.retry import RetryPolicy
-from migrate.model import Grant, Holder, Scheme, grant_keys
+from migrate.model import Scheme, grant_keys
 from migrate.plan import make_plan
 from migrate.planfile import load_plan, save_plan
 from migrate.rollback import RollbackRefused, rollback
