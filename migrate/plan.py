@@ -192,20 +192,33 @@ def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterabl
     )
 
 
-def waiting_for_add(scheme: Scheme, rule: Rule) -> list[str]:
-    """Source holders of `scheme` that the rule gives a target they do not hold yet: a finish plan leaves
-    their source grant alone, and the user should hear about it even when the scheme has nothing to remove."""
+def kept_sources(scheme: Scheme, rule: Rule) -> tuple[list[str], list[str]]:
+    """Source holders of `scheme` whose source grant a finish plan leaves alone, as (waiting, by_rule):
+    those still missing a target the rule gives them (the add plan has not reached them), and those the
+    rule does not give every target (they keep the source for good). The user hears about both, even on a
+    scheme with nothing to remove."""
     existing = grant_keys(scheme.grants)
-    out: list[str] = []
+    waiting: list[str] = []
+    by_rule: list[str] = []
     seen: set = set()
     for g in scheme.grants_for(rule.source):
         h = g.holder
         if h.identity in seen:
             continue
         seen.add(h.identity)
-        if any((t, h.identity) not in existing for t in rule.targets_for(h)):
-            out.append(h.display)
-    return sorted(out)
+        lacking = [t for t in rule.targets if (t, h.identity) not in existing]
+        if not lacking:
+            continue
+        given = rule.targets_for(h)
+        (waiting if any(t in given for t in lacking) else by_rule).append(h.display)
+    return sorted(waiting), sorted(by_rule)
+
+
+def _kept_note(kept: list[tuple[Scheme, list[str]]], what: str) -> str:
+    n = sum(len(h) for _, h in kept)
+    shown = "; ".join(f"scheme {s.id} {s.name!r}: {', '.join(h[:3])}" + (" ..." if len(h) > 3 else "") for s, h in kept[:3])
+    more = f" (and {len(kept) - 3} more schemes)" if len(kept) > 3 else ""
+    return f"{n} holder(s) on {len(kept)} scheme(s) {what}: {shown}{more}"
 
 
 def make_plan(
@@ -227,6 +240,7 @@ def make_plan(
     changes: list[SchemeChange] = []
     unchanged: list[int] = []
     waiting: list[tuple[Scheme, list[str]]] = []
+    by_rule: list[tuple[Scheme, list[str]]] = []
     for s in sorted(schemes, key=lambda s: s.id):
         c = plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()))
         if c is None:
@@ -234,18 +248,24 @@ def make_plan(
         else:
             changes.append(c)
         if mode == "finish":
-            holders = waiting_for_add(s, rule)
-            if holders:
-                waiting.append((s, holders))
+            w, r = kept_sources(s, rule)
+            if w:
+                waiting.append((s, w))
+            if r:
+                by_rule.append((s, r))
     missing = site.missing(rule.targets)
     notes: list[str] = []
     if waiting:
-        n = sum(len(h) for _, h in waiting)
-        shown = "; ".join(f"scheme {s.id} {s.name!r}: {', '.join(h[:3])}" + (" ..." if len(h) > 3 else "") for s, h in waiting[:3])
-        more = f" (and {len(waiting) - 3} more schemes)" if len(waiting) > 3 else ""
         notes.append(
-            f"{n} holder(s) on {len(waiting)} scheme(s) keep {rule.source} because they do not hold "
-            f"{' and '.join(rule.targets)} yet ({FINISH_WAITING}, then plan finish again): {shown}{more}"
+            _kept_note(
+                waiting,
+                f"keep {rule.source} because they do not hold {' and '.join(rule.targets)} yet "
+                f"({FINISH_WAITING}, then plan finish again)",
+            )
+        )
+    if by_rule:
+        notes.append(
+            _kept_note(by_rule, f"keep {rule.source} for good: rule {rule.name} does not give them every target")
         )
     if missing:
         notes.append(
