@@ -262,6 +262,22 @@ class Ledger:
         snapshot: Path | None,
         journal: Path | None,
     ) -> None:
+        self._append(
+            {
+                "event": "apply-start",
+                **self._plan_fields(plan, pid, plan_path),
+                **self._chain(plan, pid),
+                "run": run,
+                "account": account,
+                "snapshot": str(snapshot) if snapshot else None,
+                "journal": str(journal) if journal else None,
+                "schemes": [c.scheme_id for c in plan.changes],
+            }
+        )
+
+    def _chain(self, plan: Plan, pid: str) -> dict[str, Any]:
+        """Per scheme, the plan that wrote it last (the parent), and the parents whose after-state this plan
+        was made from. Only the event that starts an entry uses them."""
         heads = self.heads(exclude=pid)
         parents: dict[str, str | None] = {}
         builds_on: set[str] = set()
@@ -270,19 +286,7 @@ class Ledger:
             parents[str(c.scheme_id)] = head.plan_id if head else None
             if head is not None and head.after.get(c.scheme_id) == short_fingerprint(c.fingerprint):
                 builds_on.add(head.plan_id)
-        self._append(
-            {
-                "event": "apply-start",
-                **self._plan_fields(plan, pid, plan_path),
-                "run": run,
-                "account": account,
-                "snapshot": str(snapshot) if snapshot else None,
-                "journal": str(journal) if journal else None,
-                "schemes": [c.scheme_id for c in plan.changes],
-                "parents": parents,
-                "builds_on": sorted(builds_on),
-            }
-        )
+        return {"parents": parents, "builds_on": sorted(builds_on)}
 
     def record_apply(
         self,
@@ -303,6 +307,7 @@ class Ledger:
             {
                 "event": "apply",
                 **self._plan_fields(plan, pid, plan_path),
+                **self._chain(plan, pid),
                 "run": run,
                 "state": state,
                 "account": account,

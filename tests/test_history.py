@@ -224,3 +224,16 @@ def test_fake_single_scheme_world_for_the_simplest_refusal(tmp_path):
     with pytest.raises(RollbackRefused):
         rollback(fake, add_path, max_rps=0, store_root=tmp_path / "h")
     assert fake.keys(1) == {("VIEW_PROJECTS", group("devs").identity), ("VIEW_ISSUES", group("devs").identity)}
+
+
+def test_a_plan_found_applied_without_writing_still_gets_its_parents(tmp_path):
+    w = World(tmp_path)
+    # the finish plan is applied from machine 2; machine 1 applies it too, finds it done and writes nothing
+    run_steps(w, "apply add; apply finish m2")
+    writes = w.fake.stats["http:POST"] + w.fake.stats["http:DELETE"]
+    run_steps(w, "apply finish")
+    assert w.fake.stats["http:POST"] + w.fake.stats["http:DELETE"] == writes
+    add, fin = Ledger(URL, w.home("m1")).entries()
+    assert fin.state == APPLIED and set(fin.parents.values()) == {add.plan_id} and fin.builds_on == [add.plan_id]
+    with pytest.raises(RollbackRefused, match="finish plan"):
+        w.rollback("add", "m1")
