@@ -129,7 +129,10 @@ def register(app: typer.Typer) -> None:
         yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
         concurrency: int = typer.Option(DEFAULT_CONCURRENCY, "--concurrency", "-c", min=1, max=32, help=CONCURRENCY_HELP),
         force: bool = typer.Option(
-            False, "--force", help="Apply to schemes changed since the plan was made (only the plan's grants are touched)."
+            False,
+            "--force",
+            help="Apply to schemes changed since the plan was made: only the plan's grants are touched, never a target "
+            "for a holder whose source grant is gone; such schemes end 'drifted', as verify reports them.",
         ),
         snapshot_dir: Optional[Path] = typer.Option(
             None, "--snapshot-dir", help="Where to write the pre-apply snapshot (default: the site's data folder).",
