@@ -5,7 +5,7 @@ import json
 import typer
 from rich.table import Table
 
-from migrate.cli.common import err, flavour_option, handle_errors, make_client, out, site_option
+from migrate.cli.common import err, flavour_option, handle_errors, literal, make_client, out, site_option
 from migrate.doctor import run_doctor
 from migrate.errors import EXIT_ERROR, EXIT_OK
 
@@ -26,10 +26,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             out.print_json(json.dumps(report.to_json()))
         else:
-            table = Table(title=f"migrate doctor: {report.url}", show_header=False)
+            table = Table(title=literal(f"migrate doctor: {report.url}"), show_header=False)
             for c in report.checks:
-                mark = "[green]ok[/]" if c.ok else ("[red]FAIL[/]" if c.blocking else "[yellow]warn[/]")
-                table.add_row(mark, c.name, c.detail)
+                mark = literal("ok", "green") if c.ok else (literal("FAIL", "red") if c.blocking else literal("warn", "yellow"))
+                table.add_row(mark, literal(c.name), literal(c.detail))  # details quote Jira (names, titles)
             out.print(table)
             if not report.ready:
                 err.print("not ready: fix the failed checks above before `migrate apply`", markup=False)
