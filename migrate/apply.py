@@ -1,36 +1,36 @@
-"""The executor: apply exactly a saved plan, safely, resumably.
+"""Apply exactly a saved plan, safely and resumably.
 
 Order of a run (README "Applying a plan"):
-1. take the per-site lock (one writer per site);
-2. preflight, read-only: the plan's site is this site, the credentials work, the caller is a Jira admin,
+1. offline: the plan is for the site the user named (before any request), and its operations are what
+   the planner gives for its recorded before-state, rule and mode (migrate.rederive);
+2. take the per-site lock (one writer per site from this data folder);
+3. preflight, read-only: the server is the plan's, the credentials work, the caller is a Jira admin,
    the site knows the target keys. A preflight failure writes nothing;
-3. snapshot the current state of every scheme the plan touches (atomic, 0600), before any write;
-4. per scheme, one worker at a time, bounded concurrency across schemes: re-read the scheme, refuse it
-   if someone else changed it since the plan (unless --force), add grants, re-read and check every add
-   landed, then remove; every write is journaled (intent before the request, done with the grant id after);
-5. verify every changed scheme against the planned after-state.
+4. snapshot the current state of every scheme the plan touches (atomic, 0600), before any write;
+5. per scheme, one worker at a time, bounded concurrency across schemes: re-read the scheme, refuse it
+   if someone else changed it since the plan (unless --force), add grants (only for holders whose source
+   grant is still there), re-read and check every add landed, then remove; every write is journaled
+   (intent before the request, done with the grant id after);
+6. verify every changed scheme against the planned after-state, with the very check `migrate verify`
+   makes, so apply and verify agree on every scheme;
+7. record the run in the site's history (migrate.history).
 
 Resume needs no special mode: what is left to do is always computed from a fresh read of the scheme
 (an add is needed iff its key is absent, a remove iff its key is present), so a run killed at any point
 is finished by running apply again, and a run after success writes nothing.
 
-A POST whose answer was lost (AmbiguousWriteError) or that Jira refused with 400 is settled by re-reading
-the scheme; it is sent again only once the re-read proves the grant is not there. A grant list is never
-PUT.
+A POST whose answer was lost or that Jira refused with 400 is settled by re-reading the scheme; it is
+sent again only once the re-read proves the grant is not there. A grant found there is adopted, whoever
+made it (another machine applying the same plan at the same time gets 400s, not duplicates). A grant list
+is never PUT.
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import os
-import signal
 import socket
 import threading
-import uuid
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -38,52 +38,56 @@ from migrate import __version__
 from migrate.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
-    AmbiguousWriteError,
     AuthenticationError,
-    BadRequestError,
-    ConfigError,
     JiraError,
     MigrateError,
     PermissionDeniedError,
     PlanFileError,
     UnsupportedSiteError,
 )
-from migrate.jira.throttle import DEFAULT_CONCURRENCY, DELETE_SHARE, DEFAULT_WRITES_PER_SECOND, Cooldown, TokenBucket, shared_cooldown
+from migrate.executor import (
+    DUPLICATE,
+    CrashHook,
+    GrantWriter,
+    Interrupted,
+    Progress,
+    StageCounter,
+    WorkQueue,
+    WriteFailed,
+    denied_reason,
+    jira_detail,
+    journal_path,
+    plan_key,
+    pool_run,
+    require_admin,
+    snapshot_path_from_journal,
+    request_delta,
+    throttled,
+)
+from migrate.history import APPLIED, PARTIAL, Ledger, who
+from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND, TokenBucket
 from migrate.lock import site_lock
-from migrate.model import Grant, Holder, Scheme, SiteInfo
-from migrate.plan import Plan, SchemeChange
-from migrate.planfile import check_site, plan_id
+from migrate.model import Scheme, SiteInfo
+from migrate.plan import Operation, Plan, SchemeChange
+from migrate.planfile import check_site
+from migrate.rederive import RuleIdentity, check_offline, rule_identity
 from migrate.snapshot import Snapshot, default_snapshot_path, load_snapshot, now_iso, save_snapshot
-from migrate.store import Journal, site_dir
-from migrate.verify import SchemeStatus, assess, label, read_scheme, scheme_status
-
-Progress = Callable[[str, int, int], None]
-CrashHook = Callable[[str], None]
+from migrate.store import Journal
+from migrate.verify import DRIFTED, SchemeStatus, assess, label, read_scheme, scheme_status
 
 # Per-scheme outcomes of an apply.
 OUT_APPLIED = "applied"
 OUT_ALREADY = "already-applied"
+OUT_DRIFTED = "drifted"  # the plan's writes are done, but the scheme differs from its after-state (verify says so too)
 OUT_STALE = "skipped-stale"
 OUT_FAILED = "failed"
 OUT_UNSUPPORTED = "skipped-unsupported"
-OUTCOMES = (OUT_APPLIED, OUT_ALREADY, OUT_STALE, OUT_FAILED, OUT_UNSUPPORTED)
+OUTCOMES = (OUT_APPLIED, OUT_ALREADY, OUT_DRIFTED, OUT_STALE, OUT_FAILED, OUT_UNSUPPORTED)
 SUCCESS_OUTCOMES = frozenset({OUT_APPLIED, OUT_ALREADY})
-
-# A POST is resent only after a re-read proved the previous attempt did not land; this bounds how often.
-MAX_CREATE_ATTEMPTS = 3
-CRASH_ENV = "MIGRATE_CRASH_AFTER"
 
 
 class ApplyCancelled(MigrateError):
     """The user answered no at the confirmation prompt."""
-
-
-class WriteFailed(Exception):
-    """One grant write failed for a reason that is the scheme's, not the run's."""
-
-
-class Interrupted(Exception):
-    """The run was asked to stop (Ctrl-C or a fatal error in another worker) before this write."""
 
 
 # --------------------------------------------------------------------------- results
@@ -104,6 +108,11 @@ class SchemeOutcome:
     @property
     def ok(self) -> bool:
         return self.outcome in SUCCESS_OUTCOMES
+
+    @property
+    def done(self) -> bool:
+        """Every planned operation is reflected in the scheme (whatever else changed there)."""
+        return self.status is not None and self.status.pending == 0 and self.outcome != OUT_STALE
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -134,6 +143,7 @@ class ApplyResult:
     requests: dict[str, int] = field(default_factory=dict)
     throttled_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    history_state: str | None = None  # what the site's history now says about this plan
 
     @property
     def counts(self) -> dict[str, int]:
@@ -170,6 +180,7 @@ class ApplyResult:
             "grants_removed": self.grants_removed,
             "snapshot": str(self.snapshot_path) if self.snapshot_path else None,
             "journal": str(self.journal_path) if self.journal_path else None,
+            "history": self.history_state,
             "requests": dict(self.requests),
             "notes": list(self.notes),
             "schemes": [s.to_json() for s in self.schemes],
@@ -186,232 +197,7 @@ class Preflight:
     schemes: int
     adds: int
     removes: int
-
-
-# --------------------------------------------------------------------------- paths and ids
-
-
-def plan_key(plan: Plan) -> str:
-    """The plan's id: from the checksum it was loaded with, so it is the id `migrate plan` printed."""
-    cs = plan.meta.get("checksum") if plan.meta else None
-    return str(cs).split(":", 1)[-1][:16] if cs else plan_id(plan)
-
-
-def journal_dir(url: str, root: Path | None = None) -> Path:
-    return site_dir(url, root) / "journals"
-
-
-def journal_path(url: str, pid: str, root: Path | None = None) -> Path:
-    return journal_dir(url, root) / f"{pid}.jsonl"
-
-
-def rollback_journal_path(url: str, pid: str, root: Path | None = None) -> Path:
-    return journal_dir(url, root) / f"{pid}.rollback.jsonl"
-
-
-def _ts() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-# --------------------------------------------------------------------------- crash points (tests)
-
-
-def crash_hook_from_env(env: dict[str, str] | None = None) -> CrashHook | None:
-    """MIGRATE_CRASH_AFTER=N: SIGKILL this process at the Nth crash point (journal line, write answered).
-
-    For the crash-resume tests only; a real kill -9 leaves no chance to flush or clean up, which is the point.
-    """
-    raw = (env if env is not None else os.environ).get(CRASH_ENV, "").strip()
-    if not raw:
-        return None
-    if not raw.isdecimal():
-        raise ConfigError(f"{CRASH_ENV} must be a positive number of crash points, got {raw[:20]!r}")
-    limit = int(raw)
-    counter = itertools.count(1)
-    lock = threading.Lock()
-
-    def hook(_label: str) -> None:
-        with lock:
-            n = next(counter)
-        if n >= limit:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return hook
-
-
-# --------------------------------------------------------------------------- the journaled writer
-
-
-class GrantWriter:
-    """Grant-level POST/DELETE with a journal line before and after each, throttled, crash-pointed.
-
-    Shared by apply and rollback. The journal is opened on the first write, so a run that writes
-    nothing leaves no journal behind.
-    """
-
-    def __init__(
-        self,
-        client,
-        path: Path,
-        *,
-        plan: str,
-        header: dict[str, Any],
-        crash_hook: CrashHook | None = None,
-        stop: threading.Event | None = None,
-    ):
-        self.client = client
-        self.path = Path(path)
-        self.plan = plan
-        self.run = uuid.uuid4().hex[:12]
-        self.header = header
-        self.crash_hook = crash_hook
-        self.stop = stop or threading.Event()
-        self._journal: Journal | None = None
-        self._lock = threading.Lock()
-        self.lines = 0
-
-    # journal ---------------------------------------------------------------
-
-    def point(self, what: str) -> None:
-        if self.crash_hook is not None:
-            self.crash_hook(what)
-
-    def log(self, **entry: Any) -> None:
-        with self._lock:
-            if self._journal is None:
-                self._journal = Journal(self.path)
-                self._append({"event": "begin", **self.header})
-            self._append(entry)
-        self.point(f"journal:{entry.get('op', entry.get('event'))}:{entry.get('phase', '')}")
-
-    def _append(self, entry: dict[str, Any]) -> None:
-        assert self._journal is not None
-        self._journal.append({"t": _ts(), "plan": self.plan, "run": self.run, **entry})
-        self.lines += 1
-
-    def close(self, **end: Any) -> None:
-        with self._lock:
-            if self._journal is not None:
-                self._append({"event": "end", **end})
-                self._journal.close()
-                self._journal = None
-
-    @property
-    def opened(self) -> bool:
-        return self._journal is not None or self.lines > 0
-
-    # writes ----------------------------------------------------------------
-
-    def _check_stop(self) -> None:
-        if self.stop.is_set():
-            raise Interrupted("stopped before this write")
-
-    def add(self, scheme_id: int, permission: str, holder: Holder) -> tuple[Grant, bool]:
-        """Create one grant. Returns (grant, resolved_by_reread). Never creates a duplicate."""
-        self._check_stop()
-        base = {"scheme": scheme_id, "op": "add", "permission": permission, "holder": holder.to_json()}
-        self.log(**base, phase="intent")
-        what = label(permission, holder)
-        for attempt in range(1, MAX_CREATE_ATTEMPTS + 1):
-            try:
-                grant = self.client.create_grant(scheme_id, permission, holder)
-            except AmbiguousWriteError as e:
-                self.point("post:lost")
-                found = self._find(scheme_id, permission, holder, base, "answer lost; found on re-read")
-                if found is not None:
-                    return found, True
-                if attempt == MAX_CREATE_ATTEMPTS:
-                    self.log(**base, phase="failed", error=e.message)
-                    raise WriteFailed(
-                        f"adding {what}: {MAX_CREATE_ATTEMPTS} attempts lost their answer and a re-read shows no grant; "
-                        "re-run apply to try again"
-                    ) from None
-                continue  # the re-read proved it did not land: sending it again cannot duplicate it
-            except BadRequestError as e:
-                # Jira answers 400 for a duplicate: an earlier attempt may have landed after all.
-                found = self._find(scheme_id, permission, holder, base, "Jira said 400; found on re-read")
-                if found is not None:
-                    return found, True
-                self.log(**base, phase="failed", error=e.message)
-                raise WriteFailed(f"Jira refused adding {what}: {_detail(e)}") from None
-            except JiraError as e:
-                self.log(**base, phase="failed", error=e.message)
-                raise
-            self.point("post:answered")
-            self.log(**base, phase="done", grant_id=grant.id)
-            return grant, False
-        raise AssertionError("unreachable")
-
-    def _find(self, scheme_id: int, permission: str, holder: Holder, base: dict, how: str) -> Grant | None:
-        try:
-            current = self.client.get_scheme(scheme_id)
-        except JiraError as e:
-            self.log(**base, phase="unknown", error=e.message)
-            raise WriteFailed(
-                f"adding {label(permission, holder)}: the outcome is unknown and re-reading the scheme failed "
-                f"({e.message}); re-run apply to settle it"
-            ) from None
-        found = current.find(permission, holder)
-        if found is not None:
-            self.log(**base, phase="done", grant_id=found.id, resolved=how)
-        return found
-
-    def remove(self, scheme_id: int, grant: Grant) -> bool:
-        """Delete one grant by id. Returns False when Jira says it is already gone."""
-        self._check_stop()
-        base = {
-            "scheme": scheme_id,
-            "op": "remove",
-            "permission": grant.permission,
-            "holder": grant.holder.to_json(),
-            "grant_id": grant.id,
-        }
-        self.log(**base, phase="intent")
-        try:
-            existed = self.client.delete_grant(scheme_id, int(grant.id))  # type: ignore[arg-type]
-        except JiraError as e:
-            self.log(**base, phase="failed", error=e.message)
-            raise
-        self.point("delete:answered")
-        self.log(**base, phase="done", **({} if existed else {"resolved": "already gone"}))
-        return existed
-
-
-# --------------------------------------------------------------------------- pacing
-
-
-class ThrottledClient:
-    """The executor's view of a client: every grant write first takes a token from the bucket. The shared
-    Retry-After pause is kept inside the client's retry policy (see `throttled`), so it covers retries too."""
-
-    def __init__(self, client, bucket: TokenBucket, cooldown: Cooldown):
-        self._client = client
-        self.bucket = bucket
-        self.delete_bucket = bucket.scaled(DELETE_SHARE)  # Jira limits DELETE separately, at half the rate
-        self.cooldown = cooldown
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
-
-    def create_grant(self, scheme_id: int, permission: str, holder: Holder) -> Grant:
-        self.bucket.acquire()
-        return self._client.create_grant(scheme_id, permission, holder)
-
-    def delete_grant(self, scheme_id: int, grant_id: int) -> bool:
-        self.delete_bucket.acquire()
-        return self._client.delete_grant(scheme_id, grant_id)
-
-
-@contextlib.contextmanager
-def throttled(client, bucket: TokenBucket):
-    """Pace `client` for a run; its retry policy and session are restored afterwards."""
-    with shared_cooldown(client) as cooldown:
-        yield ThrottledClient(client, bucket, cooldown)
-
-
-def _detail(e: JiraError) -> str:
-    parts = list(e.error_messages) + [f"{k}: {v}" for k, v in e.field_errors.items()]
-    return "; ".join(parts) or e.message
+    rule: RuleIdentity
 
 
 # --------------------------------------------------------------------------- preflight
@@ -419,18 +205,10 @@ def _detail(e: JiraError) -> str:
 
 def preflight(client, plan: Plan, pid: str | None = None) -> Preflight:
     """Read-only checks, in the order a user would fix them. Raises MigrateError; writes nothing."""
-    ids = [c.scheme_id for c in plan.changes]
-    if len(ids) != len(set(ids)):
-        raise PlanFileError("malformed plan: a scheme appears twice in its changes")
     site = client.site_info()  # credentials: /permissions needs a valid, admin-scoped token
     check_site(plan, site)
     if not plan.empty:
-        if not client.is_admin():
-            raise PermissionDeniedError(
-                "the account these credentials belong to is not a Jira administrator; changing permission schemes "
-                "needs the global permission 'Administer Jira'",
-                hint="use an admin account's API token; OAuth and scoped tokens also need the scope manage:jira-configuration",
-            )
+        require_admin(client)
         wanted = sorted({o.permission for c in plan.changes for o in c.adds} | set(plan.rule.targets))
         missing = site.missing(wanted)
         if missing:
@@ -451,6 +229,7 @@ def preflight(client, plan: Plan, pid: str | None = None) -> Preflight:
         schemes=len(plan.changes),
         adds=sum(len(c.adds) for c in plan.changes),
         removes=sum(len(c.removes) for c in plan.changes),
+        rule=rule_identity(plan.rule),
     )
 
 
@@ -464,13 +243,6 @@ def journaled_schemes(entries: Iterable[dict[str, Any]]) -> set[int]:
         if e.get("phase") == "intent" and isinstance(e.get("scheme"), int):
             out.add(e["scheme"])
     return out
-
-
-def _snapshot_path_from_journal(entries: Sequence[dict[str, Any]]) -> Path | None:
-    for e in reversed(entries):
-        if e.get("event") == "begin" and e.get("snapshot"):
-            return Path(e["snapshot"])
-    return None
 
 
 def take_snapshot(
@@ -523,44 +295,6 @@ def take_snapshot(
 # --------------------------------------------------------------------------- the run
 
 
-def _pool_run(items: Sequence[Any], work: Callable[[Any], Any], concurrency: int, stop: threading.Event) -> list[Any]:
-    """Run work(item) with at most `concurrency` in flight; one task per item, so never two on one scheme.
-
-    On Ctrl-C, or an exception escaping a worker, the other workers stop before their next write and the
-    exception is re-raised once they have: every write that started is journaled as finished or failed.
-    """
-    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="migrate-scheme")
-    try:
-        futures = [pool.submit(work, it) for it in items]
-        first: BaseException | None = None
-        for f in as_completed(futures):
-            exc = f.exception()
-            if exc is not None and first is None:
-                first = exc
-                stop.set()
-        if first is not None:
-            raise first
-        return [f.result() for f in futures]
-    except BaseException:
-        stop.set()
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _Counter:
-    def __init__(self, total: int, stage: str, progress: Progress):
-        self.total, self.stage, self.progress = total, stage, progress
-        self.n = 0
-        self._lock = threading.Lock()
-
-    def step(self, k: int = 1) -> None:
-        with self._lock:
-            self.n += k
-            n = self.n
-        self.progress(self.stage, min(n, self.total), self.total)
-
-
 def apply_plan(
     client,
     plan: Plan,
@@ -577,10 +311,12 @@ def apply_plan(
     plan_path: Path | None = None,
     stop: threading.Event | None = None,
 ) -> ApplyResult:
-    """Apply `plan` to the site `client` talks to. Raises MigrateError for whole-run failures (lock held,
-    preflight, cancelled); per-scheme problems are outcomes in the result."""
+    """Apply `plan` to the site `client` talks to. Raises MigrateError for whole-run failures (another
+    site's plan, a plan that does not re-derive, lock held, preflight, cancelled); per-scheme problems are
+    outcomes in the result."""
     report = progress or (lambda stage, done, total: None)
     pid = plan_key(plan)
+    check_offline(plan, client.url, source=f"plan {plan_path}" if plan_path else "the plan")
     stop = stop or threading.Event()
     stats_before = dict(client.stats)
     bucket = throttle or TokenBucket(max_rps)
@@ -592,10 +328,11 @@ def apply_plan(
             return ApplyResult(pid, client.url, plan.mode, [], notes=["the plan has no changes: nothing to do"])
         if confirm is not None and not confirm(pre):
             raise ApplyCancelled("apply cancelled; nothing was changed")
+        account = who(paced)
 
         jpath = journal_path(client.url, pid, store_root)
         entries = Journal.read(jpath)
-        recorded = _snapshot_path_from_journal(entries) if journaled_schemes(entries) else None
+        recorded = snapshot_path_from_journal(entries) if journaled_schemes(entries) else None
         if recorded is not None:
             spath = recorded  # a resumed run keeps the snapshot its first run wrote, wherever that was
         elif snapshot_dir is not None:
@@ -607,6 +344,14 @@ def apply_plan(
         report("snapshot", 1, 1)
         if crash_hook is not None:
             crash_hook("snapshot:written")
+
+        ledger = Ledger(client.url, store_root)
+
+        def begin(w: GrantWriter) -> None:
+            # in the history before the first write: a run killed from here on leaves the plan "partially applied"
+            ledger.record_start(
+                plan, pid, run=w.run, plan_path=plan_path, account=account, snapshot=spath, journal=jpath
+            )
 
         writer = GrantWriter(
             paced,
@@ -624,15 +369,18 @@ def apply_plan(
             },
             crash_hook=crash_hook,
             stop=stop,
+            on_begin=begin,
         )
-        counter = _Counter(sum(len(c.operations) for c in plan.changes), "apply", report)
+        counter = StageCounter(sum(len(c.operations) for c in plan.changes), "apply", report)
         report("apply", 0, counter.total)
         fatal: list[str] = []
 
-        def work(change: SchemeChange) -> SchemeOutcome:
-            return _apply_scheme(paced, plan, change, writer, force=force, counter=counter, fatal=fatal)
+        queue = WorkQueue(list(plan.changes), settle=2 * concurrency)
 
-        outcomes: list[SchemeOutcome] = _pool_run(list(plan.changes), work, concurrency, stop)
+        def work(change: SchemeChange) -> SchemeOutcome:
+            return _apply_scheme(paced, plan, change, writer, force=force, counter=counter, fatal=fatal, queue=queue)
+
+        outcomes: list[SchemeOutcome] = pool_run(list(plan.changes), work, concurrency, stop, queue=queue)
         _verify_written(paced, plan, outcomes, force=force, concurrency=concurrency, stop=stop, report=report)
         result = ApplyResult(
             plan_id=pid,
@@ -641,36 +389,89 @@ def apply_plan(
             schemes=outcomes,
             snapshot_path=spath,
             journal_path=jpath if (writer.opened or jpath.exists()) else None,
-            requests={k: v - stats_before.get(k, 0) for k, v in client.stats.items() if v - stats_before.get(k, 0)},
+            requests=request_delta(client, stats_before),
             throttled_seconds=bucket.waited,
             notes=notes + ([f"run stopped early: {fatal[0]}"] if fatal else []),
         )
         writer.close(counts=result.counts)
+        result.history_state = _record(ledger, plan, pid, result, writer, plan_path=plan_path, account=account)
         return result
+
+
+def _record(ledger: Ledger, plan: Plan, pid: str, result: ApplyResult, writer: GrantWriter, *, plan_path, account) -> str | None:
+    """Append the run to the site's history, right after the journal's end line. A run that wrote nothing
+    and changes nothing the history says (e.g. a second apply) adds no line, so it cannot move the plan
+    later in the chain than plans applied after it."""
+    done = {o.scheme_id for o in result.schemes if o.done}
+    touched = done | journaled_schemes(Journal.read(writer.path))
+    state = APPLIED if len(done) == len(plan.changes) else PARTIAL
+    known = ledger.current().get(pid)
+    if not writer.opened:
+        if not touched:
+            return known.state if known is not None and known.live else None
+        if known is not None and known.live and known.state == state and touched <= known.touched:
+            return known.state
+    ledger.record_apply(
+        plan,
+        pid,
+        run=writer.run,
+        state=state,
+        schemes=touched,
+        plan_path=plan_path,
+        account=account,
+        snapshot=result.snapshot_path,
+        journal=result.journal_path,
+    )
+    return state
+
+
+def _settle(o: SchemeOutcome, change: SchemeChange, current: Scheme | None, *, wrote: bool, force: bool) -> None:
+    """The scheme's outcome from the same check `migrate verify` makes, so both always agree."""
+    o.status = scheme_status(change, current)
+    if current is None:
+        o.outcome, o.reason = OUT_FAILED, "the scheme disappeared during apply"
+        return
+    if o.status.ok:
+        o.outcome = OUT_APPLIED if wrote else OUT_ALREADY
+        return
+    if o.status.status == DRIFTED:
+        o.outcome = OUT_DRIFTED
+        if o.status.pending == 0:
+            lead = "all planned operations are done, but the scheme "
+        else:
+            lead = "the scheme "
+        why = "was changed outside the plan" + (" (written anyway: --force)" if force and wrote else "")
+        o.reason = f"{lead}{why}: {o.status.detail}"
+        return
+    o.outcome = OUT_FAILED
+    o.reason = f"verification after writing: {o.status.detail}"
 
 
 def _verify_written(client, plan: Plan, outcomes: list[SchemeOutcome], *, force, concurrency, stop, report) -> None:
     """Re-read every scheme this run wrote to and hold it to the planned after-state. Schemes it did not
     write to were already classified from the fresh read taken just before."""
     todo = [(o, c) for o, c in zip(outcomes, plan.changes) if o.outcome == OUT_APPLIED]
-    count = _Counter(len(todo), "verify", report)
+    count = StageCounter(len(todo), "verify", report)
 
     def check(pair: tuple[SchemeOutcome, SchemeChange]) -> None:
         o, c = pair
         try:
-            o.status = scheme_status(c, read_scheme(client, c.scheme_id), strict=not force)
+            current = read_scheme(client, c.scheme_id)
         except JiraError as e:
             o.outcome = OUT_FAILED
             o.reason = f"writes done, but re-reading the scheme to verify them failed: {e.message}"
             return
         finally:
             count.step()
-        if not o.status.ok:
-            o.outcome = OUT_FAILED
-            o.reason = f"verification after writing: {o.status.detail}"
+        _settle(o, c, current, wrote=True, force=force)
 
     if todo:
-        _pool_run(todo, check, concurrency, stop)
+        pool_run(todo, check, concurrency, stop)
+
+
+def _labels(ops: Iterable[Operation], limit: int = 3) -> str:
+    items = [label(o.permission, o.holder) for o in ops]
+    return "; ".join(items[:limit]) + (f" (and {len(items) - limit} more)" if len(items) > limit else "")
 
 
 def _apply_scheme(
@@ -680,8 +481,9 @@ def _apply_scheme(
     writer: GrantWriter,
     *,
     force: bool,
-    counter: _Counter,
+    counter: StageCounter,
     fatal: list[str],
+    queue: WorkQueue | None = None,
 ) -> SchemeOutcome:
     out = SchemeOutcome(change.scheme_id, change.scheme_name, OUT_FAILED)
     n_ops = len(change.operations)
@@ -700,14 +502,11 @@ def _apply_scheme(
             return finish(OUT_STALE, "the scheme no longer exists (deleted since the plan was made)")
         a = assess(change, current)
         if a.done:
-            # Nothing left to write, so changes others made since are no reason to refuse: report them.
-            out.status = scheme_status(change, current, strict=False)
-            if a.stale:
-                out.notes.append(f"changed outside the plan since it was made: {a.describe_foreign()}")
-            if not out.status.ok:
-                return finish(OUT_FAILED, f"all planned operations are done but: {out.status.detail}")
-            return finish(OUT_ALREADY)
+            # Nothing left to write: the outcome is what verify would say about the scheme as it is.
+            _settle(out, change, current, wrote=False, force=force)
+            return finish(out.outcome, out.reason)
         if a.stale and not force:
+            out.status = scheme_status(change, current)
             return finish(
                 OUT_STALE,
                 f"changed since the plan was made ({a.describe_foreign()}); re-run `migrate plan`, or apply with --force",
@@ -721,24 +520,43 @@ def _apply_scheme(
         counter.step(a.ops_total - a.pending)
         accounted += a.ops_total - a.pending
 
-        for op in a.adds_needed:
-            _, resolved = writer.add(change.scheme_id, op.permission, op.holder)
-            out.added += 1  # found after a lost answer or not, this run created it (its journal says so)
-            out.resolved += 1 if resolved else 0
+        # A target is added only next to a source grant that is still there: a holder whose source was
+        # removed since the plan (by another admin, or a forged before-state) gets nothing new.
+        source = plan.rule.source
+        orphans = [o for o in a.adds_needed if current.find(source, o.holder) is None]
+        pending = [o for o in a.adds_needed if current.find(source, o.holder) is not None]
+        if orphans:
+            out.notes.append(
+                f"not added, because the holder's {source} grant is gone from the site: {_labels(orphans)}"
+            )
+        while pending:
+            op = pending.pop(0)
+            added = writer.add(change.scheme_id, op.permission, op.holder)
+            # a grant found after a lost answer was made by this run (its journal says so): it counts as added;
+            # one another writer made (a duplicate 400) does not
+            out.added += 0 if added.resolved == DUPLICATE else 1
+            out.resolved += 1 if added.resolved else 0
             counter.step()
             accounted += 1
+            if added.resolved == DUPLICATE and queue is not None:
+                queue.met_another_writer()
+            if added.resolved == DUPLICATE and added.reread is not None and pending:
+                # Another writer is adding this scheme's grants right now (e.g. the same plan from another
+                # machine): adopt what it made, and take the rest from the other end so the two meet once.
+                made = [o for o in pending if added.reread.find(o.permission, o.holder) is not None]
+                if made:
+                    out.resolved += len(made)
+                    counter.step(len(made))
+                    accounted += len(made)
+                pending = [o for o in reversed(pending) if o not in made]
 
         if a.removes_needed:
-            # Before any removal, prove on a fresh read that every add landed and that each holder about to lose
-            # the source permission holds every target the rule gives it: otherwise removing would cut access.
+            # Before any removal, prove on a fresh read that each holder about to lose the source permission
+            # holds every target permission: otherwise removing would cut access.
             current = read_scheme(client, change.scheme_id)
             if current is None:
                 return finish(OUT_FAILED, "the scheme disappeared during apply")
-            missing = [label(o.permission, o.holder) for o in change.adds if current.find(o.permission, o.holder) is None]
-            for op, _ in a.removes_needed:
-                for t in plan.rule.targets:
-                    if current.find(t, op.holder) is None:
-                        missing.append(label(t, op.holder))
+            missing = [label(t, op.holder) for op, _ in a.removes_needed for t in plan.rule.targets if current.find(t, op.holder) is None]
             if missing:
                 return finish(
                     OUT_FAILED,
@@ -756,9 +574,13 @@ def _apply_scheme(
         return finish(OUT_FAILED, _with_progress(str(e), out))
     except Interrupted:
         return finish(OUT_FAILED, _with_progress("stopped before finishing: " + (fatal[0] if fatal else "interrupted"), out))
-    except (AuthenticationError, PermissionDeniedError) as e:
-        if isinstance(e, PermissionDeniedError) and "free plan" in e.message.lower():
-            return finish(OUT_UNSUPPORTED, f"Jira does not allow changing this scheme: {_detail(e)}")
+    except PermissionDeniedError as e:
+        # A 403 on one scheme (a team-managed project's scheme, a scheme-level restriction) is that scheme's
+        # problem: it is recorded with the permission it needed, and the other schemes go on.
+        if "free plan" in e.message.lower():
+            return finish(OUT_UNSUPPORTED, f"Jira does not allow changing this scheme: {jira_detail(e)}")
+        return finish(OUT_FAILED, _with_progress(denied_reason(e), out))
+    except AuthenticationError as e:
         # The credentials stopped working: every other scheme would fail the same way, so stop the run.
         fatal.append(e.message)
         writer.stop.set()

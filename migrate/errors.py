@@ -18,7 +18,7 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success; nothing to do",
     EXIT_ERROR: (
-        "error (bad credentials, missing permission, bad plan file, site problem...); nothing was written unless "
+        "error (bad credentials, missing permission, bad plan file, site problem, rollback refused...); nothing was written unless "
         "the message says so. A bulk run (`sites ...`): no site got done"
     ),
     EXIT_USAGE: "usage error (bad option, bad value)",
@@ -27,7 +27,7 @@ EXIT_CODES: dict[int, str] = {
         "`verify` and `sites verify` with schemes not applied yet; `scan --detailed-exitcode`: findings"
     ),
     EXIT_PARTIAL: (
-        "partial: apply or rollback finished some schemes but skipped (stale) or failed others; `verify` or "
+        "partial: apply or rollback finished some schemes but skipped (stale), drifted or failed others; `verify` or "
         "`sites verify` found drift; a bulk run got some sites done while others failed or were refused "
         "(see the summary, or its `--json`)"
     ),

@@ -128,12 +128,16 @@ def _holder_sort_key(h: Holder) -> tuple[str, str]:
     return (htype, ident or "")
 
 
+FINISH_WAITING = "run the add plan first"  # how a finish plan's notes tell holders still missing a target
+
+
 def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterable[str] = ()) -> SchemeChange | None:
     """Plan one scheme; None when it needs nothing.
 
     add: every source holder gets the targets the rule gives it, unless the scheme already has them.
-    finish: the same adds, then the source grant is removed for holders that end with *every* target
-    (from the rule or already present), so nobody loses access; the others keep the source, with a note.
+    finish: never adds. The source grant is removed only where the holder already holds *every* target
+    on the site, so nobody loses access; the others keep the source and are named in a note (a holder
+    still waiting for the add plan, or one the rule does not give every target).
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
@@ -150,16 +154,23 @@ def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterabl
         targets = rule.targets_for(h)
         if first and not h.known_type:
             notes.append(f"holder type {h.type!r} is not one Jira documents; copied verbatim")
-        for t in targets:
-            k = (t, h.identity)
-            if k not in existing and k not in planned:
-                planned.add(k)
-                adds.append(Operation("add", t, h))
-        if mode != "finish":
+        if mode == "add":
+            for t in targets:
+                k = (t, h.identity)
+                if k not in existing and k not in planned:
+                    planned.add(k)
+                    adds.append(Operation("add", t, h))
             continue
-        lacking = [t for t in rule.targets if (t, h.identity) not in existing and (t, h.identity) not in planned]
+        lacking = [t for t in rule.targets if (t, h.identity) not in existing]
         if lacking:
-            if first:
+            if not first:
+                continue
+            given = [t for t in lacking if t in targets]
+            if given:
+                notes.append(
+                    f"{h.display} keeps {rule.source}: it does not hold {', '.join(given)} yet ({FINISH_WAITING})"
+                )
+            else:
                 notes.append(
                     f"{h.display} keeps {rule.source}: it would not hold {', '.join(lacking)} "
                     f"(the rule gives it only {', '.join(targets)}), so removing {rule.source} would take access away"
@@ -181,6 +192,35 @@ def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterabl
     )
 
 
+def kept_sources(scheme: Scheme, rule: Rule) -> tuple[list[str], list[str]]:
+    """Source holders of `scheme` whose source grant a finish plan leaves alone, as (waiting, by_rule):
+    those still missing a target the rule gives them (the add plan has not reached them), and those the
+    rule does not give every target (they keep the source for good). The user hears about both, even on a
+    scheme with nothing to remove."""
+    existing = grant_keys(scheme.grants)
+    waiting: list[str] = []
+    by_rule: list[str] = []
+    seen: set = set()
+    for g in scheme.grants_for(rule.source):
+        h = g.holder
+        if h.identity in seen:
+            continue
+        seen.add(h.identity)
+        lacking = [t for t in rule.targets if (t, h.identity) not in existing]
+        if not lacking:
+            continue
+        given = rule.targets_for(h)
+        (waiting if any(t in given for t in lacking) else by_rule).append(h.display)
+    return sorted(waiting), sorted(by_rule)
+
+
+def _kept_note(kept: list[tuple[Scheme, list[str]]], what: str) -> str:
+    n = sum(len(h) for _, h in kept)
+    shown = "; ".join(f"scheme {s.id} {s.name!r}: {', '.join(h[:3])}" + (" ..." if len(h) > 3 else "") for s, h in kept[:3])
+    more = f" (and {len(kept) - 3} more schemes)" if len(kept) > 3 else ""
+    return f"{n} holder(s) on {len(kept)} scheme(s) {what}: {shown}{more}"
+
+
 def make_plan(
     schemes: Iterable[Scheme],
     rule: Rule,
@@ -199,14 +239,34 @@ def make_plan(
     projects_by_scheme = projects_by_scheme or {}
     changes: list[SchemeChange] = []
     unchanged: list[int] = []
+    waiting: list[tuple[Scheme, list[str]]] = []
+    by_rule: list[tuple[Scheme, list[str]]] = []
     for s in sorted(schemes, key=lambda s: s.id):
         c = plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()))
         if c is None:
             unchanged.append(s.id)
         else:
             changes.append(c)
+        if mode == "finish":
+            w, r = kept_sources(s, rule)
+            if w:
+                waiting.append((s, w))
+            if r:
+                by_rule.append((s, r))
     missing = site.missing(rule.targets)
     notes: list[str] = []
+    if waiting:
+        notes.append(
+            _kept_note(
+                waiting,
+                f"keep {rule.source} because they do not hold {' and '.join(rule.targets)} yet "
+                f"({FINISH_WAITING}, then plan finish again)",
+            )
+        )
+    if by_rule:
+        notes.append(
+            _kept_note(by_rule, f"keep {rule.source} for good: rule {rule.name} does not give them every target")
+        )
     if missing:
         notes.append(
             f"this site does not know {', '.join(missing)} yet (GET /permissions does not list them): "

@@ -15,6 +15,7 @@ from typing import Any
 
 from migrate import __version__
 from migrate.errors import ConfigError, InvalidResponseError, PlanFileError
+from migrate.jira.client import normalise_site_url
 from migrate.model import Grant, SiteInfo, fingerprint_grants
 from migrate.plan import Operation, Plan, SchemeChange
 from migrate.rules import Rule
@@ -235,9 +236,31 @@ def load_plan(path: Path | str) -> Plan:
     return plan_from_json(doc, source=f"plan file {p}")
 
 
+def check_plan_url(plan: Plan, url: str) -> None:
+    """Refuse a plan made for another site than `url` (the site the user named), comparing normalised URLs.
+
+    Runs before any request: credentials go only to the site the user named, and a plan for another one
+    must not get as far as an authenticated call there.
+    """
+    raw = plan.site.get("url", "")
+    try:
+        planned = normalise_site_url(raw)
+    except ConfigError:
+        raise PlanFileError(f"this plan names no usable site URL ({raw[:80]!r})") from None
+    if not same_site(planned, normalise_site_url(url)):  # localhost, 127.0.0.1 and [::1] are one site
+        raise PlanFileError(
+            f"this plan was made for {planned}, not for {normalise_site_url(url)}; nothing was sent to either site",
+            hint="point --site / JIRA_URL at the site the plan was made for, or make a new plan for this one",
+        )
+
+
 def check_site(plan: Plan, site: SiteInfo) -> None:
     """Refuse a plan made for another site (URL or the server's own base URL differ)."""
-    if not same_site(plan.site.get("url"), site.url) or not same_site(plan.site.get("base_url", ""), site.base_url):
+    try:
+        planned = normalise_site_url(plan.site.get("url", ""))
+    except ConfigError:
+        planned = plan.site.get("url", "")
+    if not same_site(planned, site.url) or not same_site(plan.site.get("base_url", ""), site.base_url):
         raise PlanFileError(
             f"this plan was made for {plan.site.get('url')} (server {plan.site.get('base_url')}), "
             f"not for {site.url} (server {site.base_url})",

@@ -37,7 +37,7 @@ PROJECTS_INLINE = 12  # longer project lists fold into <details>
 
 MODE_TEXT = {
     "add": "add: only adds the new permissions next to the source; nothing is removed",
-    "finish": "finish: adds what is missing, then removes the source grants of holders that keep full access",
+    "finish": "finish: removes the source grant only where the holder already holds every target; adds nothing",
 }
 
 

@@ -1,19 +1,26 @@
-"""Rollback: undo exactly what apply did to a plan's schemes, then prove they equal the snapshot.
+"""Rollback: put back a plan's before-state for the grants it touched, or refuse before writing.
 
-Only grants the apply journal names are touched:
-- a grant whose key the journal recorded as *added* is deleted, unless the snapshot already had that key
-  (then it was there before apply and is not ours);
-- a grant the journal recorded as *removed* is re-created, holder copied verbatim from the snapshot.
-Anything else that differs from the snapshot was changed by someone else: it is left alone and reported.
+What to undo is computed from the plan and the site as it is now, not from this machine's journal
+(another machine may have applied the plan, or applied it too):
+- a grant whose key the plan adds, and that the plan's before-state did not have, is deleted, whoever
+  created it and from wherever;
+- a grant the plan removes that is missing is re-created, its holder copied verbatim from the before-state.
+Grants outside the plan's operations are never touched; changes there are reported, not undone.
 
-One case is held back rather than deleted: the journal recorded the id apply created, but the scheme now
-has the same grant under another id. Someone deleted ours and created the same grant again on purpose,
-so it is theirs; rollback reports it and deletes it only with --force.
+Nothing is written unless the whole rollback may go ahead. It is refused, naming what blocks it, when
+- this data folder's history shows a later plan still applied on the same schemes (a finish plan built on
+  the add plan being rolled back): roll that one back first;
+- the state rollback would leave a scheme in would take issue visibility (BROWSE_PROJECTS, or every
+  target of the rule) from a holder who has it now, e.g. because a finish plan applied from another
+  machine removed its BROWSE_PROJECTS. This check runs on the site's grants, so it protects whatever the
+  history does not know.
 
-Rollback journals its own writes (journals/<plan>.rollback.jsonl) and is resumable and idempotent for
-the same reason apply is: what is left to do is computed from a fresh read. When every scheme is back to
-its snapshot, the plan's journals move to journals/archive/, so a later apply of the same plan starts
-afresh (new snapshot) and a repeated rollback reports there is nothing left to undo.
+Rollback journals its own writes (journals/<plan>.rollback.jsonl) and is resumable and idempotent for the
+same reason apply is: what is left to do is computed from a fresh read. Once every scheme is back, the
+plan's journals move to journals/archive/, so a later apply of the same plan starts afresh.
+
+A snapshot file can stand for the plan: the plan file recorded in the history (or the journal) is used,
+and without it the journal's writes are undone against the snapshot.
 """
 
 from __future__ import annotations
@@ -22,29 +29,12 @@ import json
 import os
 import socket
 import threading
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 
 from migrate import __version__
-from migrate.apply import (
-    CrashHook,
-    GrantWriter,
-    Interrupted,
-    Progress,
-    WriteFailed,
-    _Counter,
-    _detail,
-    _pool_run,
-    _snapshot_path_from_journal,
-    journal_dir,
-    throttled,
-    journal_path,
-    plan_key,
-    rollback_journal_path,
-)
 from migrate.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
@@ -54,25 +44,125 @@ from migrate.errors import (
     PermissionDeniedError,
     PlanFileError,
 )
+from migrate.executor import (
+    CrashHook,
+    GrantWriter,
+    Interrupted,
+    Progress,
+    StageCounter,
+    WriteFailed,
+    denied_reason,
+    jira_detail,
+    journal_dir,
+    journal_path,
+    plan_key,
+    pool_run,
+    require_admin,
+    snapshot_path_from_journal,
+    request_delta,
+    rollback_journal_path,
+    throttled,
+)
+from migrate.history import PARTIAL, ROLLED_BACK, Ledger, who
+from migrate.jira.client import normalise_site_url
 from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND, TokenBucket
 from migrate.lock import site_lock
-from migrate.model import Holder, Scheme, grant_keys
+from migrate.model import Grant, Holder, Scheme, grant_keys
 from migrate.plan import Plan
 from migrate.planfile import load_plan
+from migrate.rederive import check_offline
+from migrate.rules import BROWSE_SPLIT, Rule
 from migrate.siteurl import same_site
 from migrate.snapshot import Snapshot, default_snapshot_path, load_snapshot
-from migrate.store import Journal, ensure_dir
+from migrate.store import Journal, private_dir
 from migrate.verify import glabel, read_scheme
 
 RESTORED = "restored"
 ALREADY = "already-restored"
-DRIFTED = "drifted"
 FAILED = "failed"
 SUCCESS = frozenset({RESTORED, ALREADY})
+
+Key = tuple[str, tuple[str, str | None]]
 
 
 class RollbackCancelled(MigrateError):
     """The user answered no at the confirmation prompt."""
+
+
+class RollbackRefused(MigrateError):
+    """Rolling back now would break the chain of applied plans or take access away; nothing was written."""
+
+
+# --------------------------------------------------------------------------- what to undo (pure)
+
+
+@dataclass(frozen=True)
+class Undo:
+    """One scheme's share of a plan: its before-state and the keys the plan adds and removes."""
+
+    scheme_id: int
+    scheme_name: str
+    before: tuple[Grant, ...]
+    adds: frozenset  # keys the plan adds
+    removes: Mapping[Key, Grant]  # keys the plan removes -> the before-state's grant (holder verbatim)
+
+    @property
+    def keys(self) -> frozenset:
+        return self.adds | frozenset(self.removes)
+
+
+def undo_of_plan(plan: Plan) -> list[Undo]:
+    out = []
+    for c in plan.changes:
+        before = {g.key: g for g in c.before}
+        out.append(
+            Undo(
+                c.scheme_id,
+                c.scheme_name,
+                c.before,
+                frozenset(o.key for o in c.adds),
+                {o.key: before[o.key] for o in c.removes if o.key in before},
+            )
+        )
+    return out
+
+
+def steps(u: Undo, current: Scheme) -> tuple[list[Grant], list[Grant]]:
+    """(grants to delete, grants to re-create) to take `current` back to the before-state on the plan's keys."""
+    before = grant_keys(u.before)
+    deletes = [g for g in current.grants if g.key in u.adds and g.key not in before and g.id is not None]
+    now = grant_keys(current.grants)
+    recreates = [g for k, g in sorted(u.removes.items(), key=lambda kv: repr(kv[0])) if k not in now]
+    return deletes, recreates
+
+
+def can_see_issues(grants: Iterable[Grant], rule: Rule) -> set:
+    """Holder identities that can see issues: the source permission, or every target of the rule."""
+    perms: dict[Any, set[str]] = {}
+    for g in grants:
+        perms.setdefault(g.holder.identity, set()).add(g.permission)
+    targets = set(rule.targets)
+    return {h for h, p in perms.items() if rule.source in p or targets <= p}
+
+
+def visibility_lost(current: Scheme, deletes: list[Grant], recreates: list[Grant], rule: Rule) -> list[Holder]:
+    """Holders who can see issues in `current` but would not once `deletes` and `recreates` are done."""
+    gone = {id(g) for g in deletes}
+    after = [g for g in current.grants if id(g) not in gone] + list(recreates)
+    lost = can_see_issues(current.grants, rule) - can_see_issues(after, rule)
+    holders = {g.holder.identity: g.holder for g in current.grants}
+    return sorted((holders[h] for h in lost), key=lambda h: h.display)
+
+
+def _why_lost(current: Scheme, holder: Holder, rule: Rule) -> str:
+    return (
+        f"{holder.display} would lose issue visibility on scheme {current.id} {current.name!r}: its "
+        f"{' and '.join(rule.targets)} grants are this plan's to remove, and it no longer holds {rule.source} "
+        "(a finish plan, possibly from another machine, or another admin removed it)"
+    )
+
+
+# --------------------------------------------------------------------------- results
 
 
 @dataclass
@@ -84,8 +174,8 @@ class RollbackOutcome:
     deleted: int = 0
     recreated: int = 0
     notes: list[str] = field(default_factory=list)
-    unexpected: list[str] = field(default_factory=list)  # present now, not in the snapshot
-    missing: list[str] = field(default_factory=list)  # in the snapshot, absent now
+    unexpected: list[str] = field(default_factory=list)  # outside the plan: present now, not in the before-state
+    missing: list[str] = field(default_factory=list)  # outside the plan: in the before-state, absent now
 
     @property
     def ok(self) -> bool:
@@ -115,6 +205,7 @@ class RollbackResult:
     archived_to: Path | None = None
     notes: list[str] = field(default_factory=list)
     requests: dict[str, int] = field(default_factory=dict)
+    history_state: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -126,7 +217,7 @@ class RollbackResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        c = {RESTORED: 0, ALREADY: 0, DRIFTED: 0, FAILED: 0}
+        c = {RESTORED: 0, ALREADY: 0, FAILED: 0}
         for s in self.schemes:
             c[s.outcome] = c.get(s.outcome, 0) + 1
         return c
@@ -141,10 +232,14 @@ class RollbackResult:
             "snapshot": str(self.snapshot_path) if self.snapshot_path else None,
             "journal": str(self.journal_path) if self.journal_path else None,
             "archived_to": str(self.archived_to) if self.archived_to else None,
+            "history": self.history_state,
             "notes": list(self.notes),
             "requests": dict(self.requests),
             "schemes": [s.to_json() for s in self.schemes],
         }
+
+
+# --------------------------------------------------------------------------- the target
 
 
 @dataclass(frozen=True)
@@ -152,94 +247,116 @@ class RollbackTarget:
     plan_id: str
     site_url: str
     plan: Plan | None
+    plan_path: Path | None
     snapshot: Snapshot | None
-    snapshot_path: Path
+    snapshot_path: Path | None
+    undo: tuple[Undo, ...]
+    rule: Rule
+    base_url: str = ""
+    notes: tuple[str, ...] = ()
 
 
-@dataclass
-class _Journaled:
-    """What the apply journal says about one scheme."""
-
-    added: dict[tuple, Holder] = field(default_factory=dict)  # key -> holder, for every add intent
-    added_ids: dict[tuple, set[int]] = field(default_factory=lambda: defaultdict(set))  # ids apply saw created
-    removed: set[tuple] = field(default_factory=set)
-
-
-def _key(permission: str, holder: Holder) -> tuple:
-    return (permission, holder.identity)
-
-
-def read_apply_journal(entries: list[dict[str, Any]]) -> dict[int, _Journaled]:
-    out: dict[int, _Journaled] = {}
+def read_apply_journal(entries: list[dict[str, Any]]) -> dict[int, tuple[set, set]]:
+    """Per scheme, the keys an apply journal shows add and remove intents for."""
+    out: dict[int, tuple[set, set]] = {}
     for e in entries:
-        sid, op, phase = e.get("scheme"), e.get("op"), e.get("phase")
-        if not isinstance(sid, int) or op not in ("add", "remove") or not isinstance(e.get("permission"), str):
+        sid, op = e.get("scheme"), e.get("op")
+        if not isinstance(sid, int) or op not in ("add", "remove") or e.get("phase") != "intent":
+            continue
+        if not isinstance(e.get("permission"), str):
             continue
         try:
             holder = Holder.from_json(e.get("holder"))
         except MigrateError:
             continue
-        k = _key(e["permission"], holder)
-        j = out.setdefault(sid, _Journaled())
-        if op == "add":
-            if phase == "intent":
-                j.added.setdefault(k, holder)
-            if phase == "done" and isinstance(e.get("grant_id"), int):
-                j.added_ids[k].add(e["grant_id"])
-        elif phase == "intent":
-            j.removed.add(k)
+        adds, removes = out.setdefault(sid, (set(), set()))
+        (adds if op == "add" else removes).add((e["permission"], holder.identity))
     return out
 
 
+def _plan_target(plan: Plan, path: Path | None, url: str, *, store_root: Path | None, notes=()) -> RollbackTarget:
+    check_offline(plan, url, source=f"plan {path}" if path else "the plan")
+    pid = plan_key(plan)
+    entries = Journal.read(journal_path(url, pid, store_root))
+    spath = snapshot_path_from_journal(entries) or default_snapshot_path(url, pid, store_root)
+    snap = load_snapshot(spath) if spath.exists() else None
+    return RollbackTarget(
+        pid, url, plan, path, snap, spath if snap else None, tuple(undo_of_plan(plan)), plan.rule,
+        base_url=plan.site.get("base_url", ""), notes=tuple(notes),
+    )
+
+
 def resolve_target(target: Path | str, url: str, *, store_root: Path | None = None) -> RollbackTarget:
-    """A plan file or a snapshot file -> the plan id, its snapshot and (for a plan) the plan itself."""
+    """A plan file or a snapshot file -> what to undo. Offline: no request is sent."""
     p = Path(target)
     try:
         doc = json.loads(p.read_text("utf-8"))
     except FileNotFoundError:
         raise PlanFileError(f"{p} does not exist", hint="pass the plan file you applied, or its snapshot") from None
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise PlanFileError(f"cannot read {p}: {e}") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise PlanFileError(f"cannot read {p}: {str(e)[:120]}") from None
     kind = doc.get("kind") if isinstance(doc, dict) else None
-    if kind == "migrate-snapshot":
-        snap = load_snapshot(p)
-        site_url = snap.site.get("url", "")
-        if not same_site(site_url, url):
-            raise PlanFileError(
-                f"this snapshot is of {site_url}, not {url}",
-                hint="point --site / JIRA_URL at the site the snapshot was taken from",
-            )
-        return RollbackTarget(snap.plan_id, site_url, None, snap, p)
     if kind == "migrate-plan":
-        plan = load_plan(p)
-        if not same_site(plan.site.get("url"), url):
-            raise PlanFileError(
-                f"this plan was made for {plan.site.get('url')}, not {url}",
-                hint="point --site / JIRA_URL at the site the plan was applied to",
-            )
-        pid = plan_key(plan)
-        entries = Journal.read(journal_path(url, pid, store_root))
-        spath = _snapshot_path_from_journal(entries) or default_snapshot_path(url, pid, store_root)
-        snap = load_snapshot(spath) if spath.exists() else None
-        return RollbackTarget(pid, url, plan, snap, spath)
-    raise PlanFileError(f"{p} is neither a migrate plan nor a migrate snapshot")
+        return _plan_target(load_plan(p), p, url, store_root=store_root)
+    if kind != "migrate-snapshot":
+        raise PlanFileError(f"{p} is neither a migrate plan nor a migrate snapshot")
+    snap = load_snapshot(p)
+    try:
+        same = same_site(normalise_site_url(snap.site.get("url", "")), normalise_site_url(url))
+    except MigrateError:
+        same = False
+    if not same:
+        raise PlanFileError(
+            f"this snapshot is of {snap.site.get('url')}, not {url}; nothing was sent to either site",
+            hint="point --site / JIRA_URL at the site the snapshot was taken from",
+        )
+    # the plan the snapshot was taken for, where this data folder recorded it
+    entries = Journal.read(journal_path(url, snap.plan_id, store_root))
+    known = Ledger(url, store_root).current().get(snap.plan_id)
+    candidates = [known.plan_path if known else None] + [e.get("plan_path") for e in reversed(entries) if e.get("event") == "begin"]
+    for cand in candidates:
+        if isinstance(cand, str) and cand and Path(cand).is_file():
+            try:
+                plan = load_plan(cand)
+            except PlanFileError:
+                continue
+            if plan_key(plan) == snap.plan_id:
+                t = _plan_target(plan, Path(cand), url, store_root=store_root, notes=[f"using the plan file {cand} recorded for snapshot {p}"])
+                return RollbackTarget(t.plan_id, t.site_url, t.plan, t.plan_path, snap, p, t.undo, t.rule, t.base_url, t.notes)
+    journaled = read_apply_journal(entries)
+    if not journaled:
+        raise MigrateError(
+            f"cannot tell which grants plan {snap.plan_id} changed: its plan file is not where it was recorded, "
+            "and this data folder has no journal of its writes",
+            hint="pass the plan file to `migrate rollback` instead of the snapshot",
+        )
+    undo = []
+    for sid, (adds, removes) in sorted(journaled.items()):
+        s = snap.schemes.get(sid)
+        if s is None:
+            continue
+        by_key = {g.key: g for g in s.grants}
+        undo.append(Undo(sid, s.name, s.grants, frozenset(adds), {k: by_key[k] for k in removes if k in by_key}))
+    return RollbackTarget(
+        snap.plan_id, url, None, None, snap, p, tuple(undo), BROWSE_SPLIT, base_url=snap.site.get("base_url", ""),
+        notes=(f"plan file not found: undoing the writes this data folder's journal recorded, against snapshot {p}",),
+    )
 
 
-def _archive(url: str, pid: str, root: Path | None) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    arch = ensure_dir(journal_dir(url, root) / "archive")
-    target = arch / f"{pid}.{stamp}.jsonl"
+# --------------------------------------------------------------------------- the run
+
+
+def _archive(url: str, pid: str, root: Path | None) -> Path | None:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    arch = private_dir(journal_dir(url, root) / "archive")
+    moved = None
     # The apply journal moves first: its absence is what tells the next apply to take a fresh snapshot.
-    os.replace(journal_path(url, pid, root), target)
-    rj = rollback_journal_path(url, pid, root)
-    if rj.exists():
-        os.replace(rj, arch / f"{pid}.{stamp}.rollback.jsonl")
-    return target
-
-
-def _archived(url: str, pid: str, root: Path | None) -> list[Path]:
-    d = journal_dir(url, root) / "archive"
-    return sorted(p for p in d.glob(f"{pid}.*.jsonl") if not p.name.endswith(".rollback.jsonl")) if d.exists() else []
+    for src, suffix in ((journal_path(url, pid, root), ".jsonl"), (rollback_journal_path(url, pid, root), ".rollback.jsonl")):
+        if src.exists():
+            dst = arch / f"{pid}.{stamp}{suffix}"
+            os.replace(src, dst)
+            moved = moved or dst
+    return moved
 
 
 def rollback(
@@ -248,7 +365,6 @@ def rollback(
     *,
     store_root: Path | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
-    force: bool = False,
     progress: Progress | None = None,
     crash_hook: CrashHook | None = None,
     max_rps: float = DEFAULT_WRITES_PER_SECOND,
@@ -256,75 +372,81 @@ def rollback(
     confirm: Callable[[dict[str, Any]], bool] | None = None,
     stop: threading.Event | None = None,
 ) -> RollbackResult:
+    """Roll back the plan (or snapshot) `target` on the site `client` talks to. Raises MigrateError when
+    it refuses (before any write); per-scheme problems during the writes are outcomes in the result."""
     report = progress or (lambda stage, done, total: None)
     stop = stop or threading.Event()
     stats_before = dict(client.stats)
     tgt = resolve_target(target, client.url, store_root=store_root)
+    pid = tgt.plan_id
     bucket = throttle or TokenBucket(max_rps)
-    outer = client
-    with site_lock(client.url, root=store_root, command=f"migrate rollback {target}"), throttled(
-        outer, bucket
-    ) as client:
-        site = client.site_info()
-        base = (tgt.plan.site if tgt.plan else tgt.snapshot.site if tgt.snapshot else {}).get("base_url", "")
-        if base and not same_site(base, site.base_url):
+    with site_lock(client.url, root=store_root, command=f"migrate rollback {target}"), throttled(client, bucket) as paced:
+        ledger = Ledger(client.url, store_root)
+        blockers = ledger.blockers(pid)
+        if blockers:
+            first = blockers[0]
+            raise RollbackRefused(
+                f"cannot roll back plan {pid} yet: {first.sentence()}; nothing was written",
+                hint=(f"run `migrate rollback {first.entry.plan_path}` first" if first.entry.plan_path else "roll that plan back first")
+                + " (`migrate history` shows the order plans were applied in)",
+            )
+        site = paced.site_info()
+        if tgt.base_url and not same_site(tgt.base_url, site.base_url):
             raise PlanFileError(
-                f"{target} belongs to the server {base}, but {client.url} is {site.base_url}",
+                f"{target} belongs to the server {tgt.base_url}, but {client.url} is {site.base_url}",
                 hint="point --site / JIRA_URL at the site the plan was applied to",
             )
-        jpath = journal_path(client.url, tgt.plan_id, store_root)
-        entries = Journal.read(jpath)
-        journaled = read_apply_journal(entries)
-        if not journaled:
-            archived = _archived(client.url, tgt.plan_id, store_root)
-            if archived:
-                return RollbackResult(
-                    tgt.plan_id, client.url, [], tgt.snapshot_path, None, archived[-1],
-                    notes=[f"nothing to roll back: plan {tgt.plan_id} was already rolled back (journal archived as {archived[-1]})"],
-                )
-            if tgt.snapshot is not None:
-                return RollbackResult(
-                    tgt.plan_id, client.url, [], tgt.snapshot_path, None,
-                    notes=[f"nothing to roll back: apply wrote nothing for plan {tgt.plan_id}"],
-                )
-            raise MigrateError(
-                f"no journal of writes for plan {tgt.plan_id} under {jpath.parent}",
-                hint="rollback must run where the plan was applied (same machine and MIGRATE_HOME); "
-                "if it was applied elsewhere, run rollback there",
+        require_admin(paced)
+        current = {s.id: s for s in paced.list_schemes()}
+        notes = list(tgt.notes)
+        blocked: list[str] = []
+        todo: list[Undo] = []
+        gone: list[Undo] = []
+        n_del = n_add = 0
+        for u in tgt.undo:
+            cur = current.get(u.scheme_id)
+            if cur is None:
+                gone.append(u)
+                continue
+            deletes, recreates = steps(u, cur)
+            blocked += [_why_lost(cur, h, tgt.rule) for h in visibility_lost(cur, deletes, recreates, tgt.rule)]
+            if deletes or recreates:
+                todo.append(u)
+                n_del, n_add = n_del + len(deletes), n_add + len(recreates)
+        if blocked:
+            more = f" (and {len(blocked) - 3} more)" if len(blocked) > 3 else ""
+            raise RollbackRefused(
+                f"refusing to roll back plan {pid}: " + "; ".join(blocked[:3]) + more + "; nothing was written",
+                hint="roll back the plan that removed the source permission first (see `migrate history`, and ask "
+                "whoever applies plans from other machines), or grant it again by hand; then run rollback again",
             )
-        if not client.is_admin():
-            raise PermissionDeniedError(
-                "the account these credentials belong to is not a Jira administrator; changing permission schemes "
-                "needs the global permission 'Administer Jira'",
-                hint="use an admin account's API token; OAuth and scoped tokens also need the scope manage:jira-configuration",
-            )
-        notes: list[str] = []
-        snap = tgt.snapshot
-        if snap is None:
-            if tgt.plan is None:
-                raise MigrateError(f"snapshot {tgt.snapshot_path} does not exist")
-            # Without the snapshot, the plan's before-state is the best record of how the schemes were.
-            snap = Snapshot(
-                plan_id=tgt.plan_id,
-                site=dict(tgt.plan.site),
-                taken_at="",
-                schemes={c.scheme_id: Scheme(c.scheme_id, c.scheme_name, c.before) for c in tgt.plan.changes},
-            )
-            notes.append(f"snapshot {tgt.snapshot_path} not found: restoring to the plan's before-state instead")
-        touched = sorted(journaled)
+        known = ledger.current().get(pid)
+        if not todo and not gone:
+            if known is not None and not known.live:
+                notes.insert(0, f"nothing to roll back: plan {pid} was already rolled back")
+            else:
+                notes.insert(0, f"nothing to roll back: no grant plan {pid} adds is on the site, and every grant it removes is there")
+            result = RollbackResult(pid, client.url, [], tgt.snapshot_path, notes=notes, requests=request_delta(client, stats_before))
+            if known is not None and known.live:
+                ledger.record_rollback(pid, state=ROLLED_BACK, plan=tgt.plan, plan_path=tgt.plan_path, account=who(paced), journal=None)
+            result.history_state = ROLLED_BACK if known is not None else None
+            result.archived_to = _archive(client.url, pid, store_root)
+            return result
         if confirm is not None and not confirm(
-            {"plan_id": tgt.plan_id, "site": client.url, "schemes": len(touched), "snapshot": str(tgt.snapshot_path)}
+            {"plan_id": pid, "site": client.url, "schemes": len(todo), "deletes": n_del, "recreates": n_add,
+             "snapshot": str(tgt.snapshot_path) if tgt.snapshot_path else None}
         ):
             raise RollbackCancelled("rollback cancelled; nothing was changed")
+        account = who(paced)
 
         writer = GrantWriter(
-            client,
-            rollback_journal_path(client.url, tgt.plan_id, store_root),
-            plan=tgt.plan_id,
+            paced,
+            rollback_journal_path(client.url, pid, store_root),
+            plan=pid,
             header={
                 "kind": "rollback",
-                "snapshot": str(tgt.snapshot_path),
-                "force": force,
+                "plan_path": str(tgt.plan_path) if tgt.plan_path else None,
+                "snapshot": str(tgt.snapshot_path) if tgt.snapshot_path else None,
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
                 "tool_version": __version__,
@@ -332,94 +454,82 @@ def rollback(
             crash_hook=crash_hook,
             stop=stop,
         )
-        counter = _Counter(len(touched), "rollback", report)
+        counter = StageCounter(len(todo), "rollback", report)
         fatal: list[str] = []
 
-        def work(sid: int) -> RollbackOutcome:
+        def work(u: Undo) -> RollbackOutcome:
             try:
-                return _rollback_scheme(client, sid, snap.schemes.get(sid), journaled[sid], writer, force=force, fatal=fatal)
+                return _rollback_scheme(paced, u, tgt.rule, writer, fatal=fatal)
             finally:
                 counter.step()
 
-        outcomes = _pool_run(touched, work, concurrency, stop)
+        outcomes = pool_run(todo, work, concurrency, stop)
+        outcomes += [RollbackOutcome(u.scheme_id, u.scheme_name, FAILED, "the scheme no longer exists") for u in gone]
+        outcomes.sort(key=lambda o: o.scheme_id)
         writer.close()
         result = RollbackResult(
-            plan_id=tgt.plan_id,
+            plan_id=pid,
             site_url=client.url,
             schemes=outcomes,
             snapshot_path=tgt.snapshot_path,
             journal_path=writer.path if writer.opened else None,
             notes=notes + ([f"run stopped early: {fatal[0]}"] if fatal else []),
-            requests={k: v - stats_before.get(k, 0) for k, v in client.stats.items() if v - stats_before.get(k, 0)},
+            requests=request_delta(client, stats_before),
         )
+        state = ROLLED_BACK if result.ok else PARTIAL
+        if writer.opened or known is not None:
+            ledger.record_rollback(pid, state=state, plan=tgt.plan, plan_path=tgt.plan_path, account=account, journal=result.journal_path)
+            result.history_state = state
         if result.ok:
-            result.archived_to = _archive(client.url, tgt.plan_id, store_root)
+            result.archived_to = _archive(client.url, pid, store_root)
         return result
 
 
-def _rollback_scheme(
-    client, sid: int, snap: Scheme | None, j: _Journaled, writer: GrantWriter, *, force: bool, fatal: list[str]
-) -> RollbackOutcome:
-    name = snap.name if snap else str(sid)
-    out = RollbackOutcome(sid, name, FAILED)
-    if snap is None:
-        out.reason = "the snapshot has no entry for this scheme; restore it by hand from the journal"
-        return out
+def _outside(u: Undo, current: Scheme) -> tuple[list[str], list[str]]:
+    """Differences from the before-state outside the plan's keys: others' changes, reported, left alone."""
+    before = {g.key: g for g in u.before if g.key not in u.keys}
+    now = {g.key: g for g in current.grants if g.key not in u.keys}
+    unexpected = sorted(glabel(g) for k, g in now.items() if k not in before and not g.holder.is_addon_role)
+    missing = sorted(glabel(g) for k, g in before.items() if k not in now)
+    return unexpected, missing
+
+
+def _rollback_scheme(client, u: Undo, rule: Rule, writer: GrantWriter, *, fatal: list[str]) -> RollbackOutcome:
+    out = RollbackOutcome(u.scheme_id, u.scheme_name, FAILED)
     if writer.stop.is_set():
         out.reason = "not attempted: the run stopped early" + (f" ({fatal[0]})" if fatal else "")
         return out
-    snap_keys = grant_keys(snap.grants)
-    snap_by_key = {g.key: g for g in snap.grants}
     try:
-        current = read_scheme(client, sid)
+        current = read_scheme(client, u.scheme_id)
         if current is None:
             out.reason = "the scheme no longer exists"
             return out
-        cur_keys = grant_keys(current.grants)
-        # Re-create first, delete second: at no point does anyone hold less than before the rollback started.
-        for k in sorted(j.removed, key=repr):
-            if k in snap_keys and k not in cur_keys:
-                g = snap_by_key[k]
-                _, resolved = writer.add(sid, g.permission, g.holder)
-                out.recreated += 1
-        held: list[str] = []
-        for k in sorted(j.added, key=repr):
-            if k in snap_keys:
-                continue  # it was there before apply: not ours to delete
-            for g in [g for g in current.grants if g.key == k]:
-                ours = j.added_ids.get(k)
-                if ours and g.id not in ours and not force:
-                    held.append(f"{glabel(g)} (id {g.id}; apply created id {', '.join(map(str, sorted(ours)))})")
-                    continue
-                if writer.remove(sid, g):
-                    out.deleted += 1
-        after = read_scheme(client, sid)
+        deletes, recreates = steps(u, current)
+        lost = visibility_lost(current, deletes, recreates, rule)
+        if lost:
+            # the scheme changed between the check and now: the same refusal, for this scheme only
+            out.reason = "refused, nothing written to this scheme: " + _why_lost(current, lost[0], rule)
+            return out
+        # Re-create first, delete second: at no point does anyone hold less than in the state rollback leaves.
+        for g in recreates:
+            writer.add(u.scheme_id, g.permission, g.holder)
+            out.recreated += 1
+        for g in deletes:
+            if writer.remove(u.scheme_id, g):
+                out.deleted += 1
+        after = read_scheme(client, u.scheme_id) if (deletes or recreates) else current
         if after is None:
             out.reason = "the scheme disappeared during rollback"
             return out
-        after_keys = grant_keys(after.grants)
-        extra = [g for g in after.grants if g.key not in snap_keys]
-        tolerated = [g for g in extra if g.holder.is_addon_role and g.key not in j.added]
-        out.unexpected = sorted(glabel(g) for g in extra if g not in tolerated)
-        out.missing = sorted(glabel(g) for g in snap.grants if g.key not in after_keys)
-        if tolerated:
-            out.notes.append(f"{len(tolerated)} add-on role grant(s) added by Jira (tolerated)")
-        if held:
-            out.notes.append(
-                "held back, re-created by someone else after apply (delete with --force): " + "; ".join(held[:3])
-            )
+        before = grant_keys(u.before)
+        now = grant_keys(after.grants)
+        wrong = sorted(f"{k[0]} -> {k[1][0]}: {k[1][1]}" for k in u.keys if (k in before) != (k in now))
+        out.unexpected, out.missing = _outside(u, after)
         if out.unexpected or out.missing:
-            out.outcome = DRIFTED
-            parts = []
-            if out.unexpected:
-                parts.append(f"{len(out.unexpected)} grant(s) not in the snapshot: " + "; ".join(out.unexpected[:3]))
-            if out.missing:
-                parts.append(f"{len(out.missing)} snapshot grant(s) missing: " + "; ".join(out.missing[:3]))
-            out.reason = (
-                "everything apply did is undone, but the scheme differs from the snapshot by changes migrate did not make: "
-                if not held
-                else "not equal to the snapshot: "
-            ) + "; ".join(parts)
+            items = [f"+{x}" for x in out.unexpected] + [f"-{x}" for x in out.missing]
+            out.notes.append("changed outside the plan (left alone): " + "; ".join(items[:3]) + (f" (and {len(items) - 3} more)" if len(items) > 3 else ""))
+        if wrong:
+            out.reason = "still differs from the plan's before-state on: " + "; ".join(wrong[:3]) + "; re-run rollback"
             return out
         out.outcome = RESTORED if (out.deleted or out.recreated) else ALREADY
         return out
@@ -427,13 +537,26 @@ def _rollback_scheme(
         out.reason = str(e)
     except Interrupted:
         out.reason = "stopped before finishing: " + (fatal[0] if fatal else "interrupted") + "; re-run rollback"
-    except (AuthenticationError, PermissionDeniedError) as e:
+    except PermissionDeniedError as e:
+        out.reason = denied_reason(e)
+    except AuthenticationError as e:
         fatal.append(e.message)
         writer.stop.set()
         out.reason = e.message
     except JiraError as e:
-        out.reason = f"{e.message}" + (f" ({_detail(e)})" if e.error_messages else "")
+        out.reason = e.message + (f" ({jira_detail(e)})" if e.error_messages else "")
     return out
 
 
-__all__ = ["rollback", "RollbackResult", "RollbackOutcome", "resolve_target", "read_apply_journal"]
+__all__ = [
+    "rollback",
+    "RollbackResult",
+    "RollbackOutcome",
+    "RollbackRefused",
+    "resolve_target",
+    "read_apply_journal",
+    "steps",
+    "visibility_lost",
+    "can_see_issues",
+    "undo_of_plan",
+]

@@ -1458,43 +1458,19 @@ def verify_site(
     )
 
 
-def _has_local_record(url: str, pid: str, store_root: Path | None) -> bool:
-    """Did this machine apply (or roll back) the plan: a journal, live or archived, in the site's folder?"""
-    from migrate.apply import journal_dir, journal_path
-
-    if journal_path(url, pid, store_root).exists():
-        return True
-    archive = journal_dir(url, store_root) / "archive"
-    return archive.is_dir() and any(archive.glob(f"{pid}.*.jsonl"))
-
-
-def _untouched(client: JiraClient, plan: Plan) -> bool:
-    """True when the site shows none of the plan's operations: no add landed, no remove happened."""
-    from migrate.verify import assess
-
-    current = {s.id: s for s in client.list_schemes()}
-    for c in plan.changes:
-        scheme = current.get(c.scheme_id)
-        if scheme is not None and assess(c, scheme).started:
-            return False
-    return True
-
-
 def rollback_site(
     prepared: PreparedSite,
     *,
     env: Mapping[str, str] | None = None,
     client_factory: ClientFactory = make_site_client,
-    force: bool = False,
     stop: threading.Event | None = None,
     store_root: Path | None = None,
     progress: Progress | None = None,
     sites_file: str = "SITES.toml",
 ) -> SiteOutcome:
-    """Roll back one site's applied plan through the rollback executor (journaled, resumable, verified
-    against the snapshot). A plan this machine never applied, on a site that shows none of its changes,
-    is a no-op with a note: there is nothing to undo."""
-    from migrate.apply import plan_key
+    """Roll back one site's plan through the rollback executor: from the site as it is now, whichever
+    machine applied it (journaled, resumable). A plan none of whose changes is on the site is a no-op with
+    a note; a rollback that would break the chain of applied plans or take access away is refused."""
     from migrate.rollback import rollback
 
     if not prepared.ok:
@@ -1507,21 +1483,12 @@ def rollback_site(
         return SiteOutcome(**base, status="clean", exit_code=EXIT_OK, message="nothing to roll back: the plan has no changes")
     client = client_factory(spec, spec.credentials(env))
     try:
-        if not _has_local_record(client.url, plan_key(plan), store_root) and _untouched(client, plan):
-            return SiteOutcome(
-                **base,
-                status="clean",
-                exit_code=EXIT_OK,
-                message="nothing to roll back: the plan was never applied here and the site shows none of its changes",
-                requests=client.request_count,
-            )
         extra: dict[str, Any] = {} if spec.max_rps is None else {"max_rps": spec.max_rps}
         result = rollback(
             client,
             prepared.plan_path,
             **extra,
             concurrency=spec.concurrency or DEFAULT_CONCURRENCY,
-            force=force,
             stop=stop,
             store_root=store_root,
             progress=progress,
@@ -1679,7 +1646,6 @@ def rollback_sites(
     parallel: int = DEFAULT_PARALLEL,
     env: Mapping[str, str] | None = None,
     client_factory: ClientFactory = make_site_client,
-    force: bool = False,
     on_event: Event | None = None,
     plans_dir: Path | None = None,
     store_root: Path | None = None,
@@ -1691,7 +1657,7 @@ def rollback_sites(
         prepared,
         "rollback",
         lambda p, stop, prog: rollback_site(
-            p, env=env, client_factory=client_factory, force=force, stop=stop, store_root=store_root,
+            p, env=env, client_factory=client_factory, stop=stop, store_root=store_root,
             progress=None, sites_file=sites_file,
         ),
         parallel,

@@ -16,14 +16,14 @@ from typing import Any, Mapping
 from migrate import __version__
 from migrate.errors import InvalidResponseError, PlanFileError
 from migrate.model import Scheme
-from migrate.store import atomic_write_json, read_user_text, site_dir
+from migrate.store import atomic_write_json, private_dir, read_user_text, site_dir
 
 KIND = "migrate-snapshot"
 FORMAT_VERSION = "1.0"
 
 
 def default_snapshot_path(url: str, pid: str, root: Path | None = None) -> Path:
-    return site_dir(url, root) / "snapshots" / f"{pid}.json"
+    return private_dir(site_dir(url, root) / "snapshots") / f"{pid}.json"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Files the tool writes: atomic 0600 writes, an fsync'd JSONL journal, and where things live.
 
 Everything that holds site data (plans, snapshots, journals, reports) is created 0600: grant lists name
-users and groups, which is personal data in many organisations.
+users and groups, which is personal data in many organisations. The data folder and every folder in it
+are created 0700, and an existing one that other users can write to is refused: whoever can write there
+can swap a snapshot or a journal that rollback later acts on.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, Iterator
 
 import platformdirs
 
+from migrate.errors import ConfigError
 from migrate.redact import redact_obj
 from migrate.siteurl import site_key
 
@@ -38,9 +41,32 @@ def site_slug(url: str) -> str:
 
 
 def site_dir(url: str, root: Path | None = None) -> Path:
-    d = (root or data_dir()) / "sites" / site_slug(url)
-    ensure_dir(d)
-    return d
+    """The site's private folder (0700 from the data folder down), created if needed."""
+    base = Path(root or data_dir())
+    if not base.exists():
+        base.parent.mkdir(parents=True, exist_ok=True)  # the folders above the data folder are the user's
+    private_dir(base)
+    return private_dir(private_dir(base / "sites") / site_slug(url))
+
+
+def private_dir(path: Path) -> Path:
+    """Create one folder 0700, or refuse an existing one that users other than its owner can write to."""
+    path = Path(path)
+    try:
+        path.mkdir(mode=DIR_MODE, exist_ok=True)
+        mode = path.stat().st_mode
+    except OSError as e:
+        raise ConfigError(
+            f"cannot use the data folder {path}: {e.strerror or e}",
+            hint="set MIGRATE_HOME to a folder you can write to",
+        ) from None
+    if mode & 0o022:
+        raise ConfigError(
+            f"the data folder {path} can be written by other users (mode {mode & 0o777:o}); refusing to keep "
+            "snapshots, journals, history and locks there",
+            hint=f"run `chmod 700 {path}` (or set MIGRATE_HOME to a private folder) and try again",
+        )
+    return path
 
 
 def ensure_dir(path: Path) -> Path:

@@ -20,6 +20,8 @@ from typing import Any, Iterable, Sequence
 from migrate.errors import EXIT_CHANGES, EXIT_OK, EXIT_PARTIAL, NotFoundError, UnsupportedSiteError
 from migrate.model import Grant, Scheme, grant_keys
 from migrate.plan import Operation, Plan, SchemeChange
+from migrate.planfile import check_site
+from migrate.rederive import check_offline
 
 APPLIED = "applied"
 PENDING = "pending"
@@ -146,14 +148,14 @@ class SchemeStatus:
         }
 
 
-def scheme_status(change: SchemeChange, current: Scheme | None, *, strict: bool = True) -> SchemeStatus:
-    """Classify a scheme. strict=False (a forced apply) ignores changes outside the plan's own grants."""
+def scheme_status(change: SchemeChange, current: Scheme | None) -> SchemeStatus:
+    """Classify a scheme against the plan's after-state. Apply and verify both use this, so they agree."""
     if current is None:
         return SchemeStatus(change.scheme_id, change.scheme_name, DRIFTED, detail="the scheme no longer exists")
     a = assess(change, current)
     dups = tuple(f"{k[0]} -> {k[1][0]}: {k[1][1]}" for k in a.duplicates)
-    unexpected = tuple(glabel(g) for g in a.foreign_added) if strict else ()
-    missing = tuple(glabel(g) for g in a.foreign_removed) if strict else ()
+    unexpected = tuple(glabel(g) for g in a.foreign_added)
+    missing = tuple(glabel(g) for g in a.foreign_removed)
     parts = []
     if unexpected:
         parts.append(f"{len(unexpected)} grant(s) not in the plan: " + "; ".join(unexpected[:3]))
@@ -184,12 +186,13 @@ def scheme_status(change: SchemeChange, current: Scheme | None, *, strict: bool 
     )
 
 
-def verify_plan(client, plan: Plan, *, check_site: bool = True) -> list[SchemeStatus]:
-    """Re-read the site (one request for every scheme) and classify each scheme the plan changes."""
-    if check_site:
-        from migrate.planfile import check_site as _check
+def verify_plan(client, plan: Plan, *, source: str = "the plan") -> list[SchemeStatus]:
+    """Re-read the site (one request for every scheme) and classify each scheme the plan changes.
 
-        _check(plan, client.site_info())
+    Before any request, the plan must be for the site the client points at and must re-derive; then the
+    server must be the plan's."""
+    check_offline(plan, client.url, source=source)
+    check_site(plan, client.site_info())
     if plan.empty:
         return []
     current = {s.id: s for s in client.list_schemes()}

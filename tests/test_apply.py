@@ -12,6 +12,7 @@ import pytest
 from migrate.apply import (
     OUT_ALREADY,
     OUT_APPLIED,
+    OUT_DRIFTED,
     OUT_FAILED,
     OUT_STALE,
     ApplyCancelled,
@@ -22,7 +23,9 @@ from migrate.errors import EXIT_OK, EXIT_PARTIAL, LockHeldError, PermissionDenie
 from migrate.lock import site_lock
 from migrate.planfile import plan_id, plan_to_json
 from migrate.snapshot import default_snapshot_path, load_snapshot
+from migrate.model import Holder
 from migrate.store import Journal
+from migrate.verify import APPLIED, DRIFTED, verify_plan
 from test_apply_fakes import URL, FakeJira, group, make_plan_file, planned_keys, role, standard_site
 
 
@@ -127,16 +130,45 @@ def test_removed_grant_outside_plan_is_stale_too(tmp_path):
     assert s.outcome == OUT_STALE and "-EDIT_ISSUES" in s.reason
 
 
-def test_force_applies_over_foreign_change_and_keeps_it(tmp_path):
+def test_force_applies_over_foreign_change_and_keeps_it_and_says_drifted_as_verify_does(tmp_path):
     fake = standard_site()
     _, plan = make_plan_file(fake, tmp_path)
     fake.edit(10001, add=("BROWSE_PROJECTS", group("contractors")))
     res = run(fake, plan, force=True)
-    assert res.ok
     s = next(s for s in res.schemes if s.scheme_id == 10001)
-    assert s.outcome == OUT_APPLIED and any("--force" in n for n in s.notes)
+    assert s.added == 4 and any("--force" in n for n in s.notes)
     assert ("BROWSE_PROJECTS", group("contractors").identity) in fake.keys(10001)
     assert fake.keys(10001) >= planned_keys(plan)[10001]
+    # the scheme is not the plan's after-state (contractors were added outside it): apply says what verify says
+    assert s.outcome == OUT_DRIFTED and "contractors" in s.reason and "--force" in s.reason
+    assert res.exit_code == EXIT_PARTIAL
+    assert_apply_and_verify_agree(fake, plan, res)
+
+
+def test_force_never_adds_targets_for_a_holder_whose_source_is_gone(tmp_path):
+    fake = standard_site()
+    _, plan = make_plan_file(fake, tmp_path)
+    fake.edit(10001, remove=("BROWSE_PROJECTS", group("agents")))  # another admin, after the plan
+    res = run(fake, plan, force=True)
+    s = next(s for s in res.schemes if s.scheme_id == 10001)
+    assert ("VIEW_PROJECTS", group("agents").identity) not in fake.keys(10001)
+    assert ("VIEW_ISSUES", group("agents").identity) not in fake.keys(10001)
+    assert ("VIEW_ISSUES", Holder("reporter").identity) in fake.keys(10001)  # the reporter's source is still there
+    assert any("agents" in n and "gone from the site" in n for n in s.notes)
+    assert s.outcome == OUT_DRIFTED and res.exit_code == EXIT_PARTIAL
+    assert_apply_and_verify_agree(fake, plan, res)
+    # a second forced run adds nothing for them either
+    again = run(fake, plan, force=True)
+    assert next(x for x in again.schemes if x.scheme_id == 10001).added == 0
+    assert_apply_and_verify_agree(fake, plan, again)
+
+
+def assert_apply_and_verify_agree(fake, plan, res):
+    statuses = {v.scheme_id: v for v in verify_plan(fake, plan)}
+    for s in res.schemes:
+        assert (s.outcome in (OUT_APPLIED, OUT_ALREADY)) == (statuses[s.scheme_id].status == APPLIED), (s, statuses[s.scheme_id])
+        if s.outcome == OUT_DRIFTED:
+            assert statuses[s.scheme_id].status == DRIFTED
 
 
 def test_addon_role_readded_by_jira_is_tolerated(tmp_path):
@@ -218,27 +250,29 @@ def test_non_duplicate_400_fails_the_scheme_with_jiras_message(tmp_path):
         assert "Unrecognized permission VIEW_ISSUES" in s.reason
 
 
-def test_finish_mode_adds_before_removes_and_guards_access(tmp_path):
+def test_finish_after_add_only_removes(tmp_path):
     fake = standard_site()
+    _, add = make_plan_file(fake, tmp_path)
+    assert run(fake, add).ok
     _, plan = make_plan_file(fake, tmp_path, mode="finish")
+    assert plan.totals["grants_added"] == 0 and plan.totals["grants_removed"] > 0
     res = run(fake, plan, concurrency=3)
     assert res.ok
     for sid, keys in planned_keys(plan).items():
         assert fake.keys(sid) == keys
-    for sid in planned_keys(plan):
-        ops = [e[0] for e in fake.log if e[1] == sid]
-        assert "DELETE" in ops and ops.index("DELETE") > max(i for i, o in enumerate(ops) if o == "POST")
+    assert not [e for e in fake.log[-res.grants_removed :] if e[0] != "DELETE"]
     removed = [e for e in Journal.read(res.journal_path) if e.get("op") == "remove" and e["phase"] == "done"]
     assert len(removed) == res.grants_removed > 0
 
 
-def test_finish_mode_refuses_removal_when_an_add_did_not_land(tmp_path):
-    fake = FakeJira({1: ("One", [("BROWSE_PROJECTS", group("devs"))])})
+def test_finish_refuses_removal_when_a_target_is_gone_even_forced(tmp_path):
+    fake = FakeJira({1: ("One", [("BROWSE_PROJECTS", group("devs")), ("VIEW_PROJECTS", group("devs")), ("VIEW_ISSUES", group("devs"))])})
     _, plan = make_plan_file(fake, tmp_path, mode="finish")
-    fake.lying_creates = 1  # answers 201 for VIEW_ISSUES/VIEW_PROJECTS but stores nothing
-    res = run(fake, plan)
+    fake.edit(1, remove=("VIEW_ISSUES", group("devs")))  # another admin, after the plan
+    assert run(fake, plan).schemes[0].outcome == OUT_STALE
+    res = run(fake, plan, force=True)
     s = res.schemes[0]
-    assert s.outcome == OUT_FAILED and "refusing to remove" in s.reason
+    assert s.outcome == OUT_FAILED and "refusing to remove" in s.reason and "VIEW_ISSUES" in s.reason
     assert ("BROWSE_PROJECTS", group("devs").identity) in fake.keys(1)
     assert fake.stats["http:DELETE"] == 0
 
@@ -248,7 +282,7 @@ def test_never_two_writers_on_one_scheme_and_concurrency_bounded(tmp_path):
         i: (f"S{i}", [("BROWSE_PROJECTS", group(f"g{j}")) for j in range(4)]) for i in range(1, 13)
     }
     fake = FakeJira(schemes)
-    _, plan = make_plan_file(fake, tmp_path, mode="finish")
+    _, plan = make_plan_file(fake, tmp_path)
     res = run(fake, plan, concurrency=4)
     assert res.ok
     assert fake.max_inflight_per_scheme == 1
@@ -355,3 +389,55 @@ def test_json_result_is_serialisable(tmp_path):
     doc = run(fake, plan).to_json()
     json.dumps(doc)
     assert doc["counts"]["applied"] == 3 and doc["exit_code"] == 0
+
+
+def test_a_403_on_one_scheme_fails_that_scheme_naming_the_permission_and_the_others_proceed(tmp_path):
+    fake = standard_site()
+    _, plan = make_plan_file(fake, tmp_path)
+
+    def forbidden(method, sid):
+        if sid == 10001:
+            raise PermissionDeniedError(
+                f"Jira refused POST /rest/api/3/permissionscheme/{sid}/permission (403)",
+                status=403,
+                hint="this needs the global permission 'Administer Jira'",
+            )
+
+    fake.before_write = forbidden
+    res = run(fake, plan, concurrency=1)
+    by = {s.scheme_id: s for s in res.schemes}
+    assert by[10001].outcome == OUT_FAILED and "403" in by[10001].reason and "Administer Jira" in by[10001].reason
+    assert by[10000].outcome == by[10002].outcome == OUT_APPLIED
+    assert res.exit_code == EXIT_PARTIAL and not any("stopped early" in n for n in res.notes)
+
+
+def test_another_writer_on_the_same_scheme_costs_one_duplicate_400_not_one_per_grant(tmp_path):
+    # Another machine applies the same plan at the same moment: it wins the race for the first grant and
+    # then keeps going. The re-read after the first 400 adopts what it made and takes the rest in reverse.
+    holders = [group(f"g{i}") for i in range(10)]
+    fake = FakeJira({1: ("One", [("BROWSE_PROJECTS", h) for h in holders])})
+    _, plan = make_plan_file(fake, tmp_path)
+    others = [(o.permission, o.holder) for o in plan.changes[0].adds]
+    rejected = []
+
+    def other_machine(method, sid):
+        # before each of our POSTs, the other machine has created its next grant
+        if others:
+            fake.edit(sid, add=others.pop(0))
+
+    orig_create = fake.create_grant
+
+    def counting_create(sid, permission, holder):
+        try:
+            return orig_create(sid, permission, holder)
+        except Exception as e:
+            rejected.append(e)
+            raise
+
+    fake.before_write = other_machine
+    fake.create_grant = counting_create
+    res = run(fake, plan)
+    assert res.ok and fake.duplicates() == 0
+    assert fake.keys(1) == planned_keys(plan)[1]
+    assert len(rejected) <= 2, len(rejected)
+    assert res.schemes[0].added + res.schemes[0].resolved == len(plan.changes[0].adds)

@@ -13,7 +13,7 @@ import pytest
 
 from migrate.apply import OUT_ALREADY, OUT_APPLIED, apply_plan
 from migrate.rollback import rollback
-from test_apply_fakes import CrashAt, SimulatedCrash, make_plan_file, planned_keys, standard_site
+from test_apply_fakes import CrashAt, SimulatedCrash, make_plan_file, planned_keys, site_for
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def home(tmp_path, monkeypatch):
 @pytest.mark.parametrize("mode", ["add", "finish"])
 @pytest.mark.parametrize("lost", [False, True])
 def test_crash_anywhere_then_resume_then_rollback(tmp_path, home, mode, lost):
-    base = standard_site()
+    base = site_for(mode)
     original = base.all_keys()
     path, plan = make_plan_file(base, tmp_path, mode=mode)
     want = planned_keys(plan)
@@ -66,7 +66,7 @@ def test_crash_anywhere_then_resume_then_rollback(tmp_path, home, mode, lost):
 
 def test_crash_then_rollback_without_resuming(tmp_path, home):
     """Undo a half-applied plan directly: only what the journal says apply (may have) added goes."""
-    base = standard_site()
+    base = site_for("finish")
     original = base.all_keys()
     path, plan = make_plan_file(base, tmp_path, mode="finish")
     probe = CrashAt(10**9)

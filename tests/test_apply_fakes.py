@@ -133,6 +133,10 @@ class FakeJira:
         self.stats["http:GET"] += 1
         return self.admin
 
+    def myself(self) -> dict:
+        self.stats["http:GET"] += 1
+        return {"accountId": "acc-admin", "displayName": "Ada Admin"}
+
     def list_schemes(self) -> list[Scheme]:
         self.stats["http:GET"] += 1
         with self._lock:
@@ -244,6 +248,21 @@ def standard_site() -> FakeJira:
             10003: ("Untouched", [("EDIT_ISSUES", group("devs"))]),
         }
     )
+
+
+def site_for(mode: str) -> FakeJira:
+    """The site a plan of `mode` is made on: the standard site for add; for finish, the standard site as
+    the add plan left it (most holders hold both targets; the reporter on 10001 still waits for VIEW_ISSUES)."""
+    fake = standard_site()
+    if mode == "finish":
+        for sid in (10000, 10001, 10002):
+            for g in list(fake.grants[sid]):
+                if g.permission != "BROWSE_PROJECTS":
+                    continue
+                for t in ("VIEW_PROJECTS", "VIEW_ISSUES"):
+                    if (t, g.holder.identity) not in fake.keys(sid) and not (sid == 10001 and g.holder.type == "reporter" and t == "VIEW_ISSUES"):
+                        fake.edit(sid, add=(t, g.holder))
+    return fake
 
 
 def make_plan_file(fake: FakeJira, tmp_path: Path, mode: str = "add", name: str | None = None):

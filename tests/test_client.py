@@ -479,3 +479,35 @@ def test_unreachable_and_unknown_hosts_get_a_hint(client, sleeps):
         client.server_info()
     assert "does not resolve" in e.value.message and "check the site URL" in e.value.hint
     assert client.stats["transport:ConnectionError"] == 2
+
+
+@pytest.mark.parametrize(
+    "url, direct",
+    [
+        ("http://127.0.0.1:8990", True),
+        ("http://localhost:8990", True),
+        ("http://[::1]:8990", True),
+        ("https://acme.atlassian.net", False),
+        ("https://jira.acme.internal", False),
+    ],
+)
+def test_proxy_variables_apply_to_real_sites_never_to_loopback(url, direct, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = JiraClient(url, Credentials.basic("a@b.c", "secret-token-123"))
+    session = client._session
+    assert session.trust_env is (not direct)
+    settings = session.merge_environment_settings(client.url + "/rest/api/3/myself", {}, None, None, None)
+    assert bool(settings["proxies"]) is (not direct)
+
+
+def test_a_403_names_the_permission_it_needed():
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.POST, API + "/permissionscheme/5/permission", status=403, json={"errorMessages": ["Forbidden [/] here"]})
+        client = JiraClient(SITE, Credentials.basic("a@b.c", "secret-token-123"), flavour="cloud", retry=RetryPolicy(sleep=lambda s: None))
+        with pytest.raises(PermissionDeniedError) as e:
+            client.create_grant(5, "VIEW_ISSUES", Holder("group", "g", "g"))
+    assert e.value.needs == "the global permission 'Administer Jira' (scope manage:jira-configuration for OAuth or scoped tokens)"
+    assert "Forbidden [/] here" in e.value.message

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from migrate.diff import ADD, REMOVE, WARN, diff_change, diff_lines, diff_plan, diff_to_json, render_text
 from migrate.model import ADDON_ROLE_NAME, Grant, Holder, PermissionInfo, Scheme, SiteInfo
-from migrate.plan import make_plan
+from migrate.plan import make_plan, plan_scheme
 from migrate.planfile import load_plan, save_plan
 from migrate.rules import BROWSE_SPLIT, ISSUE_SCOPED, Rule
 
@@ -43,6 +43,16 @@ DEFAULT = Scheme(
     grants((B, GROUP), ("CREATE_ISSUES", GROUP), ("ADD_COMMENTS", GROUP), (B, ADDON), (B, REPORTER), (VI, REPORTER), (B, ANY_USER), (VP, ANY_USER), (VI, ANY_USER)),
 )
 UNUSED = Scheme(10001, "Unused", grants(("CREATE_ISSUES", GROUP)))
+
+
+def added(s: Scheme, rule=BROWSE_SPLIT) -> Scheme:
+    """The scheme as the add plan leaves it: a finish plan is made from there."""
+    adds = plan_scheme(s, rule, "add").adds
+    n = max(g.id for g in s.grants)
+    return Scheme(s.id, s.name, s.grants + tuple(Grant(o.permission, o.holder, id=n + i) for i, o in enumerate(adds, 1)))
+
+
+DEFAULT_ADDED = added(DEFAULT)
 
 
 def plan_of(*schemes, mode="add", rule=BROWSE_SPLIT, projects={10000: ["ABC", "DEF"]}, known=(B, VP, VI)):
@@ -78,10 +88,10 @@ def test_add_mode_per_holder():
 
 
 def test_finish_mode_per_holder():
-    d = diff_plan(plan_of(DEFAULT, mode="finish"))
+    d = diff_plan(plan_of(DEFAULT_ADDED, mode="finish"))
     h = holders_by_display(d.schemes[0])
-    assert h["group: jira-users"].gains == (VP, VI) and h["group: jira-users"].loses == (B,)
-    assert h["group: jira-users"].kept == ()
+    assert h["group: jira-users"].gains == () and h["group: jira-users"].loses == (B,)
+    assert h["group: jira-users"].kept == (VP, VI)
     assert h["applicationRole: any logged-in user"].gains == () and h["applicationRole: any logged-in user"].loses == (B,)
     assert d.totals["grants_removed"] == 4
 
@@ -89,7 +99,7 @@ def test_finish_mode_per_holder():
 def test_policy_holders_without_all_targets():
     rule = Rule("r", B, (VP, VI), policy={ISSUE_SCOPED: (VI,)})
     s = Scheme(1, "s", grants((B, Holder("assignee")), (B, GROUP)))
-    d = diff_plan(plan_of(s, mode="finish", rule=rule))
+    d = diff_plan(plan_of(s, mode="add", rule=rule))
     h = holders_by_display(d.schemes[0])
     assert h["assignee"].gains == (VI,) and h["assignee"].loses == ()
     assert h["assignee"].without_all_targets and h["assignee"].gains_one_target
@@ -97,10 +107,14 @@ def test_policy_holders_without_all_targets():
     assert d.totals["holders_without_all_targets"] == 1
     text = render_text(d)
     assert "! ends without VIEW_PROJECTS" in text and "keep BROWSE_PROJECTS" in text
+    # and the finish plan made after it leaves the assignee's BROWSE_PROJECTS, saying why
+    fin = diff_plan(plan_of(added(s, rule), mode="finish", rule=rule))
+    assert [x.holder.display for x in fin.schemes[0].holders] == ["group: jira-users"]
+    assert "keep BROWSE_PROJECTS for good" in render_text(fin)
 
 
 def test_duplicate_source_grants_are_counted():
-    s = Scheme(1, "dup", grants((B, GROUP), (B, GROUP)))
+    s = Scheme(1, "dup", grants((B, GROUP), (B, GROUP), (VP, GROUP), (VI, GROUP)))
     d = diff_plan(plan_of(s, mode="finish"))
     (h,) = d.schemes[0].holders
     assert h.loses == (B,) and h.removed_grants == 2
@@ -149,24 +163,25 @@ def test_empty_plan():
 
 
 def test_text_rendering():
-    text = render_text(diff_plan(plan_of(DEFAULT, UNUSED, mode="finish")))
+    text = render_text(diff_plan(plan_of(DEFAULT_ADDED, UNUSED, mode="finish")))
     assert text.endswith("\n") and "\x1b" not in text
     assert text.splitlines()[0] == "migrate plan: rule browse-split (BROWSE_PROJECTS -> VIEW_PROJECTS + VIEW_ISSUES), mode finish"
     block = text[text.index("~ scheme 10000") :]
     assert block.startswith("~ scheme 10000 'Default Permission Scheme' (used by 2 projects: ABC, DEF)\n")
-    assert "    group: jira-users\n      + VIEW_PROJECTS\n      + VIEW_ISSUES\n      - BROWSE_PROJECTS\n        = 2 other permissions unchanged\n" in block
+    assert "    group: jira-users\n      - BROWSE_PROJECTS\n        = VIEW_PROJECTS, VIEW_ISSUES, 2 other permissions unchanged\n" in block
     assert "= 1 scheme needs no change" in text
-    assert "Plan: 1 scheme to change, 2 projects affected: 5 grants to add, 4 grants to remove (4 holders)." in text
+    assert "Plan: 1 scheme to change, 2 projects affected: 0 grants to add, 4 grants to remove (4 holders)." in text
 
 
 def test_lines_carry_kinds_for_colouring():
-    lines = diff_lines(diff_plan(plan_of(DEFAULT, mode="finish")))
+    lines = diff_lines(diff_plan(plan_of(DEFAULT, mode="add"))) + diff_lines(diff_plan(plan_of(DEFAULT_ADDED, mode="finish")))
+    assert {k for k, _ in lines} >= {ADD, REMOVE}
     assert all(t.lstrip().startswith("+") for k, t in lines if k == ADD)
     assert all(t.lstrip().startswith("-") for k, t in lines if k == REMOVE)
 
 
 def test_json_shape():
-    j = diff_to_json(diff_plan(plan_of(DEFAULT, mode="finish")))
+    j = diff_to_json(diff_plan(plan_of(DEFAULT_ADDED, mode="finish")))
     json.dumps(j)  # serialisable as is
     assert j["kind"] == "migrate-diff" and j["mode"] == "finish"
     assert j["rule"] == {"name": "browse-split", "source": B, "targets": [VP, VI]}
@@ -174,11 +189,11 @@ def test_json_shape():
     assert s["id"] == 10000 and s["projects"] == ["ABC", "DEF"]
     addon = next(h for h in s["holders"] if h["addon_role"])
     assert addon["holder"] == {"type": "projectRole", "parameter": "10003", "value": "10003"}
-    assert addon["gains"] == [VP, VI] and addon["loses"] == [B] and addon["targets_after"] == [VP, VI]
+    assert addon["gains"] == [] and addon["loses"] == [B] and addon["targets_after"] == [VP, VI]
 
 
 def test_show_of_a_saved_plan_renders_the_same(tmp_path):
-    p = plan_of(DEFAULT, UNUSED, mode="finish")
+    p = plan_of(DEFAULT_ADDED, UNUSED, mode="finish")
     loaded = load_plan(save_plan(p, directory=tmp_path))
     assert render_text(diff_plan(loaded)) == render_text(diff_plan(p))
     assert diff_to_json(diff_plan(loaded)) == diff_to_json(diff_plan(p))

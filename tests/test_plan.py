@@ -82,31 +82,40 @@ def test_duplicate_source_grants():
     s = scheme((B, GROUP), (B, GROUP), (B, REPORTER))
     add = plan_scheme(s, BROWSE_SPLIT, "add")
     assert len(add.adds) == 4 and len({o.key for o in add.adds}) == 4  # no duplicate adds
-    fin = plan_scheme(s, BROWSE_SPLIT, "finish")
-    # each source grant is its own DELETE
+    # once the targets are there, each source grant is its own DELETE
+    done = scheme((B, GROUP), (B, GROUP), (B, REPORTER), (VP, GROUP), (VI, GROUP), (VP, REPORTER), (VI, REPORTER))
+    fin = plan_scheme(done, BROWSE_SPLIT, "finish")
     assert sorted(o.grant_id for o in fin.removes) == [1, 2, 3]
     assert not any(g.permission == B for g in fin.after())
 
 
-def test_finish_removes_only_for_holders_ending_with_both():
+def test_finish_removes_only_for_holders_holding_both():
     issues_only = Rule("r", B, (VP, VI), policy={ISSUE_SCOPED: (VI,)})
-    s = scheme((B, GROUP), (B, REPORTER), (B, ADDON), sid=1)
+    s = scheme((B, GROUP), (B, REPORTER), (B, ADDON), (VP, GROUP), (VI, GROUP), (VP, ADDON), (VI, ADDON), (VI, REPORTER), sid=1)
     c = plan_scheme(s, issues_only, "finish")
+    assert not c.adds
     removed = {o.holder.identity for o in c.removes}
     assert removed == {GROUP.identity, ADDON.identity}
-    assert (VI, REPORTER.identity) in c.after_keys() and (VP, REPORTER.identity) not in c.after_keys()
     assert (B, REPORTER.identity) in c.after_keys()
-    assert any("reporter keeps BROWSE_PROJECTS" in n for n in c.notes)
+    assert any("reporter keeps BROWSE_PROJECTS: it would not hold VIEW_PROJECTS" in n for n in c.notes)
 
 
-def test_finish_removes_when_the_missing_target_is_already_there():
-    # the policy gives the reporter only VIEW_ISSUES, but it already holds VIEW_PROJECTS: it ends with both
-    issues_only = Rule("r", B, (VP, VI), policy={ISSUE_SCOPED: (VI,)})
-    s = scheme((B, REPORTER), (VP, REPORTER))
-    assert ops(plan_scheme(s, issues_only, "finish")) == [
-        ("add", VI, REPORTER.identity, None),
-        ("remove", B, REPORTER.identity, 1),
-    ]
+@pytest.mark.parametrize("rule", [BROWSE_SPLIT, Rule("r", B, (VP, VI), policy={ISSUE_SCOPED: (VI,)})])
+def test_finish_never_adds_and_leaves_holders_waiting_for_the_add_plan(rule):
+    # the reporter holds VIEW_PROJECTS only: finish neither adds VIEW_ISSUES nor removes its source
+    s = scheme((B, REPORTER), (VP, REPORTER), (B, GROUP), (VP, GROUP), (VI, GROUP))
+    c = plan_scheme(s, rule, "finish")
+    assert ops(c) == [("remove", B, GROUP.identity, 3)]
+    assert c.notes == ("reporter keeps BROWSE_PROJECTS: it does not hold VIEW_ISSUES yet (run the add plan first)",)
+    # nothing to remove at all: no change, but the plan says why
+    waiting = scheme((B, REPORTER), (B, GROUP), sid=2, name="Waiting")
+    assert plan_scheme(waiting, rule, "finish") is None
+    p = make_plan([s, waiting], rule, site(), mode="finish")
+    assert [c.scheme_id for c in p.changes] == [10000] and p.unchanged == (2,)
+    assert len(p.notes) == 1 and "run the add plan first" in p.notes[0]
+    assert "scheme 2 'Waiting': group: jira-users, reporter" in p.notes[0]
+    assert "3 holder(s) on 2 scheme(s)" in p.notes[0]
+    assert not make_plan([s, waiting], rule, site(), mode="add").notes
 
 
 def test_dc_holders_without_value():
@@ -127,9 +136,11 @@ def test_dc_holders_without_value():
 def test_application_role_with_and_without_parameter():
     # identity (applicationRole, None) next to (applicationRole, "jira-software") must not break sorting
     s = scheme((B, SOFTWARE), (B, ANY_USER), (B, SOFTWARE))
-    c = plan_scheme(s, BROWSE_SPLIT, "finish")
-    assert len(c.adds) == 4 and len(c.removes) == 3
+    c = plan_scheme(s, BROWSE_SPLIT, "add")
+    assert len(c.adds) == 4
     assert {o.holder.identity for o in c.adds} == {ANY_USER.identity, SOFTWARE.identity}
+    done = scheme((B, SOFTWARE), (B, ANY_USER), (B, SOFTWARE), (VP, SOFTWARE), (VI, SOFTWARE), (VP, ANY_USER), (VI, ANY_USER))
+    assert len(plan_scheme(done, BROWSE_SPLIT, "finish").removes) == 3
 
 
 @pytest.mark.parametrize("mode", ["add", "finish"])
@@ -144,10 +155,10 @@ def test_source_grant_without_id_is_not_removed():
     assert plan_scheme(s, BROWSE_SPLIT, "finish") is None
 
 
-def test_adds_come_before_removes():
-    c = plan_scheme(scheme((B, GROUP), (B, DEVS)), BROWSE_SPLIT, "finish")
-    actions = [o.action for o in c.operations]
-    assert actions == sorted(actions)  # "add" < "remove"
+def test_add_mode_never_removes_and_finish_mode_never_adds():
+    s = scheme((B, GROUP), (B, DEVS), (VP, DEVS), (VI, DEVS))
+    assert {o.action for o in plan_scheme(s, BROWSE_SPLIT, "add").operations} == {"add"}
+    assert {o.action for o in plan_scheme(s, BROWSE_SPLIT, "finish").operations} == {"remove"}
 
 
 def test_unknown_mode():
@@ -198,7 +209,7 @@ def test_select_schemes():
 
 
 def test_after_state():
-    c = plan_scheme(scheme((B, GROUP), ("EDIT_ISSUES", GROUP)), BROWSE_SPLIT, "finish")
+    c = plan_scheme(scheme((B, GROUP), ("EDIT_ISSUES", GROUP), (VP, GROUP), (VI, GROUP)), BROWSE_SPLIT, "finish")
     assert sorted(g.permission for g in c.after()) == sorted(["EDIT_ISSUES", VP, VI])
     assert c.after_fingerprint != c.fingerprint
 

@@ -44,8 +44,13 @@ def site_info(url="https://acme.atlassian.net", base_url=None) -> SiteInfo:
 @pytest.fixture
 def plan():
     schemes = [
-        Scheme(10000, "Default Permission Scheme", (Grant(B, GROUP, 1, extra={"self": "https://x/1"}), Grant(B, ADDON, 2))),
-        Scheme(10001, "Équipe Montréal ☕", (Grant(B, GROUP, 3), Grant(VP, GROUP, 4), Grant("ADD_COMMENTS", GROUP, 5))),
+        Scheme(
+            10000,
+            "Default Permission Scheme",
+            (Grant(B, GROUP, 1, extra={"self": "https://x/1"}), Grant(B, ADDON, 2))
+            + tuple(Grant(t, h, i) for i, (t, h) in enumerate([(VP, GROUP), (VI, GROUP), (VP, ADDON), (VI, ADDON)], 8)),
+        ),
+        Scheme(10001, "Équipe Montréal ☕", (Grant(B, GROUP, 3), Grant(VP, GROUP, 4), Grant("ADD_COMMENTS", GROUP, 5), Grant(VI, GROUP, 12))),
         Scheme(10002, "done", (Grant(VP, GROUP, 6), Grant(VI, GROUP, 7))),
     ]
     return make_plan(
@@ -79,7 +84,7 @@ def test_round_trip(plan, saved):
     assert loaded.meta["projects_mapped"] is True
     assert plan_id(loaded) == plan_id(plan) and len(plan_id(plan)) == 16
     assert loaded.change_for(10000).before[0].extra["self"] == "https://x/1"
-    assert any(o.holder.is_addon_role for o in loaded.change_for(10000).adds)
+    assert any(o.holder.is_addon_role for o in loaded.change_for(10000).removes)
 
 
 def test_default_path_and_mode(plan, saved, tmp_path):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from migrate.apply import apply_plan, journal_path, rollback_journal_path
-from migrate.errors import EXIT_OK, EXIT_PARTIAL, MigrateError, PlanFileError
-from migrate.rollback import DRIFTED, RESTORED, rollback
+from migrate.apply import apply_plan
+from migrate.executor import journal_path, rollback_journal_path
+from migrate.errors import EXIT_OK, MigrateError, PlanFileError
+from migrate.rollback import RESTORED, rollback
 from migrate.store import Journal
-from test_apply_fakes import URL, CrashAt, FakeJira, SimulatedCrash, group, make_plan_file, standard_site
+from test_apply_fakes import URL, CrashAt, FakeJira, SimulatedCrash, group, make_plan_file, site_for, standard_site
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +20,7 @@ def home(tmp_path, monkeypatch):
 
 
 def applied(tmp_path, mode="add", fake=None):
-    fake = fake or standard_site()
+    fake = fake or site_for(mode)
     original = fake.all_keys()
     path, plan = make_plan_file(fake, tmp_path, mode=mode)
     res = apply_plan(fake, plan, max_rps=0)
@@ -72,14 +73,15 @@ def test_rollback_from_snapshot_path(tmp_path):
     assert rb.ok and fake.all_keys() == original
 
 
-def test_rollback_leaves_other_peoples_changes_and_reports_drift(tmp_path):
+def test_rollback_leaves_other_peoples_changes_and_reports_them(tmp_path):
     fake, original, path, plan, res = applied(tmp_path)
     fake.edit(10001, add=("EDIT_ISSUES", group("auditors")))
     rb = rollback(fake, path, max_rps=0)
     by = {s.scheme_id: s for s in rb.schemes}
-    assert by[10001].outcome == DRIFTED and "auditors" in by[10001].reason
-    assert by[10000].outcome == RESTORED
-    assert rb.exit_code == EXIT_PARTIAL and rb.archived_to is None
+    # the plan's grants are back to the before-state: that is a restore, and the other change is reported
+    assert by[10001].outcome == RESTORED and any("auditors" in n and "left alone" in n for n in by[10001].notes)
+    assert by[10001].unexpected == ["EDIT_ISSUES -> group: auditors"]
+    assert rb.ok and rb.archived_to is not None
     assert ("EDIT_ISSUES", group("auditors").identity) in fake.keys(10001)
     assert fake.keys(10001) - {("EDIT_ISSUES", group("auditors").identity)} == original[10001]
 
@@ -91,19 +93,15 @@ def test_rollback_never_deletes_a_grant_that_predates_apply(tmp_path):
     assert ("VIEW_PROJECTS", group("devs").identity) in fake.keys(10002)
 
 
-def test_grant_recreated_by_someone_else_is_held_back_unless_forced(tmp_path):
+def test_rollback_undoes_the_plans_grants_whoever_created_them(tmp_path):
     fake = FakeJira({1: ("One", [("BROWSE_PROJECTS", group("devs"))])})
     fake, original, path, plan, res = applied(tmp_path, fake=fake)
-    # Another admin deletes our VIEW_ISSUES grant and creates the same one again (a new id).
+    # Another admin deletes our VIEW_ISSUES grant and creates the same one again (a new id): it is still one
+    # of the plan's grants, and the before-state did not have it.
     fake.edit(1, remove=("VIEW_ISSUES", group("devs")))
     fake.edit(1, add=("VIEW_ISSUES", group("devs")))
     rb = rollback(fake, path, max_rps=0)
-    s = rb.schemes[0]
-    assert s.outcome == DRIFTED and any("held back" in n for n in s.notes)
-    assert ("VIEW_ISSUES", group("devs").identity) in fake.keys(1)
-    assert ("VIEW_PROJECTS", group("devs").identity) not in fake.keys(1)
-    forced = rollback(fake, path, max_rps=0, force=True)
-    assert forced.ok and fake.all_keys() == original
+    assert rb.ok and fake.all_keys() == original
 
 
 def test_grant_whose_id_was_never_journaled_is_found_by_key(tmp_path):
@@ -120,12 +118,26 @@ def test_grant_whose_id_was_never_journaled_is_found_by_key(tmp_path):
     assert rb.ok and fake.all_keys() == original
 
 
-def test_rollback_without_any_journal_is_an_error_naming_where_it_looked(tmp_path):
+def test_rollback_of_a_plan_applied_elsewhere_works_from_the_site(tmp_path, monkeypatch):
+    fake, original, path, plan, res = applied(tmp_path)
+    monkeypatch.setenv("MIGRATE_HOME", str(tmp_path / "other-machine"))  # no journal, no history here
+    rb = rollback(fake, path, max_rps=0)
+    assert rb.ok and fake.all_keys() == original
+    assert sum(s.deleted for s in rb.schemes) == res.grants_added
+
+
+@pytest.mark.parametrize("when", ["never applied", "killed before its snapshot"])
+def test_rollback_with_nothing_of_the_plan_on_the_site_is_a_clean_no_op(tmp_path, when):
     fake = standard_site()
+    original = fake.all_keys()
     path, plan = make_plan_file(fake, tmp_path)
-    with pytest.raises(MigrateError) as e:
-        rollback(fake, path, max_rps=0)
-    assert "no journal" in e.value.message and "MIGRATE_HOME" in e.value.hint
+    if when != "never applied":
+        with pytest.raises(SimulatedCrash):
+            apply_plan(fake, plan, max_rps=0, crash_hook=CrashAt(1))  # the first point is "snapshot written"
+    posts = fake.stats["http:POST"] + fake.stats["http:DELETE"]
+    rb = rollback(fake, path, max_rps=0)
+    assert rb.ok and rb.exit_code == EXIT_OK and rb.schemes == [] and "nothing to roll back" in rb.notes[0]
+    assert fake.all_keys() == original and fake.stats["http:POST"] + fake.stats["http:DELETE"] == posts
 
 
 def test_rollback_refuses_another_sites_plan(tmp_path):
@@ -177,3 +189,42 @@ def _restore_home(tmp_path, saved):
 
     shutil.rmtree(tmp_path / "home")
     shutil.copytree(saved, tmp_path / "home")
+
+
+def test_rollback_from_a_snapshot_whose_plan_file_is_gone_undoes_the_journaled_writes(tmp_path):
+    fake, original, path, plan, res = applied(tmp_path, "finish")
+    path.rename(tmp_path / "moved-away.json")
+    rb = rollback(fake, res.snapshot_path, max_rps=0)
+    assert rb.ok and fake.all_keys() == original
+    assert any("journal" in n for n in rb.notes)
+
+
+def test_rollback_from_a_snapshot_with_neither_plan_nor_journal_says_what_to_pass(tmp_path):
+    fake, original, path, plan, res = applied(tmp_path)
+    path.unlink()
+    res.journal_path.unlink()
+    with pytest.raises(MigrateError) as e:
+        rollback(fake, res.snapshot_path, max_rps=0)
+    assert "cannot tell which grants" in e.value.message and "pass the plan file" in e.value.hint
+    assert fake.stats["http:DELETE"] == 0
+
+
+@pytest.mark.parametrize(
+    "current, deletes, recreates, lost",
+    [
+        pytest.param([("BROWSE_PROJECTS", "a"), ("VIEW_PROJECTS", "a"), ("VIEW_ISSUES", "a")], ["VIEW_PROJECTS", "VIEW_ISSUES"], [], [], id="source-still-there"),
+        pytest.param([("VIEW_PROJECTS", "a"), ("VIEW_ISSUES", "a")], ["VIEW_PROJECTS", "VIEW_ISSUES"], [], ["a"], id="source-gone"),
+        pytest.param([("VIEW_PROJECTS", "a"), ("VIEW_ISSUES", "a")], ["VIEW_ISSUES"], [], ["a"], id="one-target-is-enough-to-lose"),
+        pytest.param([("VIEW_PROJECTS", "a"), ("VIEW_ISSUES", "a")], ["VIEW_PROJECTS", "VIEW_ISSUES"], ["BROWSE_PROJECTS"], [], id="source-recreated-first"),
+        pytest.param([("VIEW_PROJECTS", "a")], ["VIEW_PROJECTS"], [], [], id="could-not-see-before"),
+    ],
+)
+def test_visibility_lost_table(current, deletes, recreates, lost):
+    from migrate.model import Grant, Scheme
+    from migrate.rollback import visibility_lost
+    from migrate.rules import BROWSE_SPLIT
+
+    s = Scheme(1, "s", tuple(Grant(p, group(h), i) for i, (p, h) in enumerate(current, 1)))
+    dels = [g for g in s.grants if g.permission in deletes]
+    recs = [Grant(p, group("a")) for p in recreates]
+    assert [h.parameter for h in visibility_lost(s, dels, recs, BROWSE_SPLIT)] == lost

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrate.apply import ThrottledClient
+from migrate.executor import ThrottledClient
 from migrate.jira.throttle import DEFAULT_WRITES_PER_SECOND, Cooldown, TokenBucket
 from migrate.sandbox import FakeClock
 

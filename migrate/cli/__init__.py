@@ -15,9 +15,9 @@ app = new_app(
 )
 
 # Each module adds its commands through register(app); the order here is the order in --help.
-from migrate.cli import apply, codemod, demo, doctor, plan, report, sandbox, scan, scopes, sites  # noqa: E402
+from migrate.cli import apply, codemod, demo, doctor, history, plan, report, sandbox, scan, scopes, sites  # noqa: E402
 
-for _mod in (demo, doctor, plan, apply, scan, sites, report, codemod, scopes, sandbox):
+for _mod in (demo, doctor, plan, apply, history, scan, sites, report, codemod, scopes, sandbox):
     _mod.register(app)
 
 

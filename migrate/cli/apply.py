@@ -10,7 +10,7 @@ from typing import Any, List, Optional
 import typer
 from rich.text import Text
 
-from migrate.apply import OUT_ALREADY, OUT_APPLIED, OUT_FAILED, OUT_STALE, OUT_UNSUPPORTED, Preflight, apply_plan, crash_hook_from_env
+from migrate.apply import OUT_ALREADY, OUT_APPLIED, OUT_DRIFTED, OUT_FAILED, OUT_STALE, OUT_UNSUPPORTED, Preflight, apply_plan
 from migrate.cli.common import (
     Flavour,
     LazyProgress,
@@ -19,6 +19,7 @@ from migrate.cli.common import (
     flavour_option,
     handle_errors,
     json_option,
+    literal,
     make_client,
     max_rps_option,
     out,
@@ -30,10 +31,11 @@ from migrate.cli.common import (
     yes_option,
 )
 from migrate.credentials import site_url_from_env
-from migrate.errors import EXIT_INTERRUPTED, EXIT_OK
+from migrate.errors import EXIT_INTERRUPTED, EXIT_OK, MigrateError
+from migrate.executor import crash_hook_from_env
 from migrate.planfile import load_plan
 from migrate.progress import retried
-from migrate.rollback import ALREADY, DRIFTED, FAILED, RESTORED, rollback
+from migrate.rollback import ALREADY, FAILED, RESTORED, rollback
 from migrate.verify import APPLIED, PENDING, check_access, summarise, verify_exit_code, verify_plan
 from migrate.verify import DRIFTED as V_DRIFTED
 
@@ -47,17 +49,26 @@ COLOURS = {
     OUT_UNSUPPORTED: "yellow",
     PENDING: "yellow",
     OUT_FAILED: "red",
+    OUT_DRIFTED: "red",
     V_DRIFTED: "red",
-    DRIFTED: "red",
     FAILED: "red",
 }
 
-def _site_for(site: str | None, file_site: str | None) -> str | None:
-    # The file names the site it belongs to; an explicit --site / JIRA_URL still wins (and is then checked).
-    return site or site_url_from_env() or file_site
+def _named_site(site: str | None, file_site: str | None) -> str:
+    """The site credentials go to: --site or JIRA_URL, never a URL read from a plan or snapshot file (a file
+    passed around through CI artefacts and tickets must not decide where the credentials are sent)."""
+    url = site or site_url_from_env()
+    if url:
+        return url
+    named = f" (the file is for {file_site})" if file_site else ""
+    raise MigrateError(
+        f"no Jira site given{named}",
+        hint="pass --site URL or export JIRA_URL: credentials are only sent to a site you name, never to one read from a file",
+    )
 
 
 def _file_site(path: Path) -> str | None:
+    """The site a plan or snapshot names, for the message when no site is given (never to connect to)."""
     try:
         doc = json.loads(Path(path).read_text("utf-8"))
         return doc["site"]["url"] if isinstance(doc.get("site", {}).get("url"), str) else None
@@ -95,7 +106,10 @@ def register(app: typer.Typer) -> None:
         yes: bool = yes_option(),
         concurrency: int = concurrency_option(),
         force: bool = typer.Option(
-            False, "--force", help="Apply to schemes changed since the plan was made (only the plan's grants are touched)."
+            False,
+            "--force",
+            help="Apply to schemes changed since the plan was made: only the plan's grants are touched, never a target "
+            "for a holder whose source grant is gone; such schemes end 'drifted', as verify reports them.",
         ),
         snapshot_dir: Optional[Path] = typer.Option(
             None, "--snapshot-dir", metavar="DIR", help="Where to write the pre-apply snapshot (default: the site's data folder).",
@@ -116,20 +130,24 @@ def register(app: typer.Typer) -> None:
         started = threading.Event()
 
         def confirm(p: Preflight) -> bool:
+            if not p.rule.builtin:
+                # a rule file travels inside the plan: what it grants is shown by name and digest, even with --yes
+                err.print(literal(f"rule: {p.rule.describe()}", "bold yellow"))
             if not yes:
                 err.print(
-                    Text(
-                        f"Plan {p.plan_id} ({p.mode} mode) on {p.site.url} ({p.site.server_title or p.site.deployment_type}): "
+                    literal(
+                        f"Plan {p.plan_id} ({p.mode} mode, {p.rule.describe()}) on {p.site.url} "
+                        f"({p.site.server_title or p.site.deployment_type}): "
                         f"{p.schemes} scheme(s), +{p.adds} grant(s), -{p.removes} grant(s)."
                         + (" --force: schemes changed since the plan will be written too." if force else "")
                     )
                 )
                 if p.removes:
                     err.print(
-                        Text(
+                        literal(
                             f"This plan REMOVES {p.removes} {plan.rule.source} grant(s). Each is removed only after a fresh "
                             f"read shows its holder holds {' + '.join(plan.rule.targets)}; rollback re-creates them.",
-                            style="bold yellow",
+                            "bold yellow",
                         )
                     )
                 if not typer.confirm("Apply these changes?", default=False, err=True):
@@ -138,7 +156,7 @@ def register(app: typer.Typer) -> None:
             return True
 
         stop = threading.Event()
-        with make_client(_site_for(site, plan.site.get("url")), flavour) as client:
+        with make_client(_named_site(site, plan.site.get("url")), flavour) as client:
             with LazyProgress(True, retries=lambda: retried(client.stats)) as progress:
                 result, interrupted = run_interruptible(
                     lambda: apply_plan(
@@ -181,6 +199,8 @@ def register(app: typer.Typer) -> None:
             err.print(Text(f"snapshot: {result.snapshot_path}"))
         if result.journal_path:
             err.print(Text(f"journal:  {result.journal_path}"))
+        if result.history_state:
+            err.print(Text(f"history:  plan {result.plan_id} is {result.history_state} (`migrate history`)"))
         if interrupted:
             raise _interrupted("apply", plan_file)
         if not result.ok:
@@ -189,6 +209,8 @@ def register(app: typer.Typer) -> None:
                 hints.append("run `migrate plan` again for stale schemes (or apply with --force)")
             if c.get(OUT_FAILED):
                 hints.append(f"re-run `migrate apply {plan_file}` to retry failed schemes")
+            if c.get(OUT_DRIFTED):
+                hints.append("drifted schemes were changed outside the plan (`migrate verify` shows the same)")
             hints.append(f"`migrate rollback {plan_file}` undoes everything this plan changed")
             err.print(Text("hint: " + "; ".join(hints)))
         raise typer.Exit(result.exit_code)
@@ -215,8 +237,8 @@ def register(app: typer.Typer) -> None:
         4 when some drifted or an access check disagrees, 1 on error."""
         plan = load_plan(plan_file)
         accounts = [a.strip() for raw in (check_access_ids or []) for a in raw.split(",") if a.strip()]
-        with make_client(_site_for(site, plan.site.get("url")), flavour) as client:
-            statuses = verify_plan(client, plan)
+        with make_client(_named_site(site, plan.site.get("url")), flavour) as client:
+            statuses = verify_plan(client, plan, source=f"plan {plan_file}")
             access = check_access(client, plan, accounts) if accounts else []
         counts = summarise(statuses)
         code = verify_exit_code(statuses, access)
@@ -250,27 +272,29 @@ def register(app: typer.Typer) -> None:
         target: Path = typer.Argument(..., metavar="PLAN", help="The plan file that was applied, or its snapshot file.", show_default=False),
         yes: bool = yes_option(),
         concurrency: int = concurrency_option(),
-        force: bool = typer.Option(
-            False, "--force", help="Also delete grants apply created that someone else has since re-created."
-        ),
         max_rps: float = max_rps_option(),
         as_json: bool = json_option(),
         site: Optional[str] = site_option(),
         flavour: Flavour = flavour_option(),
     ) -> None:
-        """Undo an applied plan: delete the grants its journal recorded as added, re-create those removed,
-        then check every scheme equals the snapshot. Resumable; a second run changes nothing.
+        """Undo an applied plan from the site, whichever machine applied it: back to its before-state.
 
-        Exit 0 when every scheme is back to its snapshot, 4 when some are not, 1 on error, 130 when interrupted."""
+        Deletes the grants the plan adds that are on the site and re-creates those it removes that are missing;
+        nothing outside the plan is touched. Refuses before writing when a later plan is still applied on the
+        same schemes, or when a holder would lose issue visibility. Resumable; a second run changes nothing.
+        Ctrl-C stops before the next write and prints what was done.
+
+        Exit 0 when every scheme is restored (or there was nothing to undo), 4 when some are not, 1 on error
+        or refusal (nothing written), 130 when interrupted."""
         require_confirmation_possible(yes, "roll back")
         started = threading.Event()
 
         def confirm(info: dict[str, Any]) -> bool:
             if not yes:
                 err.print(
-                    Text(
-                        f"Roll back plan {info['plan_id']} on {info['site']}: {info['schemes']} scheme(s) "
-                        f"back to snapshot {info['snapshot']}."
+                    literal(
+                        f"Roll back plan {info['plan_id']} on {info['site']}: {info['schemes']} scheme(s), "
+                        f"-{info['deletes']} grant(s), +{info['recreates']} grant(s) back to the plan's before-state."
                     )
                 )
                 if not typer.confirm("Roll back?", default=False, err=True):
@@ -279,14 +303,13 @@ def register(app: typer.Typer) -> None:
             return True
 
         stop = threading.Event()
-        with make_client(_site_for(site, _file_site(target)), flavour) as client:
+        with make_client(_named_site(site, _file_site(target)), flavour) as client:
             with LazyProgress(True, retries=lambda: retried(client.stats)) as progress:
                 result, interrupted = run_interruptible(
                     lambda: rollback(
                         client,
                         target,
                         concurrency=concurrency,
-                        force=force,
                         progress=_until(stop, progress),
                         crash_hook=crash_hook_from_env(),
                         max_rps=max_rps,
@@ -311,6 +334,8 @@ def register(app: typer.Typer) -> None:
             (out if not result.schemes else err).print(Text(n if not result.schemes else f"note: {n}"))
         if result.archived_to:
             err.print(Text(f"journal archived: {result.archived_to}"))
+        if result.history_state:
+            err.print(Text(f"history: plan {result.plan_id} is {result.history_state} (`migrate history`)"))
         if interrupted:
             raise _interrupted("rollback", target)
         raise typer.Exit(result.exit_code)

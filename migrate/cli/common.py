@@ -41,8 +41,9 @@ from migrate.plan import MODES
 from migrate.progress import Heartbeat, ProgressLines
 from migrate.redact import install_logging_filter, redact
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No emoji codes: text from Jira and from files is printed as it is (":warning:" stays ":warning:").
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., object])
 T = TypeVar("T")
@@ -286,14 +287,26 @@ def setup_logging(verbose: int) -> None:
     install_logging_filter()
 
 
+def literal(text: str, style: str | None = None) -> Text:
+    """Text shown exactly as it is: messages from Jira and names from files may contain "[/]" or "[red]",
+    which must neither style the output nor crash it."""
+    return Text(text, style=style or "")
+
+
+def labelled(label: str, text: str, style: str) -> Text:
+    line = literal(label, style)
+    line.append(text)
+    return line
+
+
 def print_error(e: BaseException) -> None:
     # Text, not markup: messages quote files and keys such as [[site]] or [defaults], which markup would eat.
     if isinstance(e, MigrateError):
-        err.print(Text.assemble(("error:", "bold red"), " ", redact(e.message)))
+        err.print(labelled("error: ", redact(e.message), "bold red"))
         if e.hint:
-            err.print(Text.assemble("  ", ("hint:", "dim"), " ", redact(e.hint)))
+            err.print(labelled("  hint: ", redact(e.hint), "dim"))
     else:
-        err.print(Text.assemble(("internal error:", "bold red"), f" {type(e).__name__}: {redact(str(e))[:500]}"))
+        err.print(labelled("internal error: ", f"{type(e).__name__}: {redact(str(e))[:500]}", "bold red"))
         if os.environ.get("MIGRATE_DEBUG"):
             err.print(Text(redact("".join(traceback.format_exception(e)))))
         else:

@@ -29,7 +29,7 @@ from migrate.cli.common import (
 from migrate.diff import ADD, HOLDER, KEEP, NOTE, REMOVE, SCHEME, SUMMARY, TITLE, WARN, PlanDiff, diff_lines, diff_plan, diff_to_json, render_text
 from migrate.errors import EXIT_CHANGES, EXIT_OK, ConfigError, MigrateError
 from migrate.fetch import fetch_site
-from migrate.plan import Plan, make_plan, select_schemes
+from migrate.plan import FINISH_WAITING, Plan, make_plan, select_schemes
 from migrate.planfile import DEFAULT_DIR, load_plan, plan_id, save_plan
 from migrate.progress import retried
 from migrate.rules import BUILTIN_RULES, check_rule_against_site, check_rule_offline, resolve_rule
@@ -116,7 +116,7 @@ def plan_cmd(
         Mode("add"),
         "--mode",
         help="add: grant the targets next to the source (safe first step). "
-        "finish: remove the source where the holder already holds every target (run after add is applied).",
+        "finish: remove the source only where the holder already holds every target (adds nothing; run after add is applied).",
     ),
     rule: Optional[str] = typer.Option(None, "--rule", metavar="RULE", help=RULE_HELP, show_default=False),
     out_file: Optional[Path] = out_option(f"Where to save the plan: a file, or a folder for a new file in it (default: {DEFAULT_DIR}/)."),
@@ -181,11 +181,11 @@ def plan_cmd(
                 style="bold yellow",
             )
         )
-    if plan.mode == "finish" and d.totals["grants_added"]:
+    if plan.mode == "finish" and any(FINISH_WAITING in n for n in plan.notes):
         err.print(
             Text(
-                f"note: this finish plan also adds {d.totals['grants_added']} grants, so the add step has not "
-                "been applied to every scheme; the safe order is `--mode add`, apply, verify, then finish",
+                "note: some holders do not hold every target yet, so this finish plan leaves their "
+                f"{plan.rule.source} alone; the safe order is `--mode add`, apply, verify, then finish",
                 style="yellow",
             )
         )

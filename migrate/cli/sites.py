@@ -370,10 +370,11 @@ def rollback_cmd(
     only: Optional[List[str]] = only_option(),
     as_json: bool = json_option("the summary"),
 ) -> None:
-    """Roll back each site's applied plan, concurrently: journaled, resumable, checked against the snapshot.
+    """Roll back each site's plan, concurrently, from the site as it is now (whichever machine applied it):
+    journaled, resumable, back to the plan's before-state.
 
-    A site whose plan was never applied (no journal here, none of its changes on the site) is a no-op with
-    a note. Exit codes as `sites apply`."""
+    A site none of whose plan's changes is on the site is a no-op with a note; a rollback that would break
+    the chain of applied plans or take access away is refused before any write. Exit codes as `sites apply`."""
     cfg = load_sites(sites_file).select(only or [])
     prepared = prepare_sites(cfg, plans_dir, action="roll back")
     todo = [p for p in prepared if p.ok and p.plan is not None and not p.plan.empty]

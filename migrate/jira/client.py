@@ -145,7 +145,12 @@ class JiraClient:
         self._session.headers.update(
             {"Accept": "application/json", "User-Agent": f"migrate/{__version__} (+permission-scheme migration)"}
         )
-        self._session.trust_env = True
+        # Proxy variables are honoured for real sites (corporate proxies), never for loopback: a local site
+        # is reached directly, and its Authorization header must not travel through a proxy to get there.
+        loopback = _is_loopback(urlsplit(self.url).hostname or "")
+        self._session.trust_env = not loopback
+        if loopback:
+            self._session.proxies.clear()
         self._auth_header = self._make_auth_header(credentials)
         self._api = {"cloud": "3", "dc": "2"}.get(flavour)
         self._server_info: dict | None = None
@@ -319,7 +324,7 @@ class JiraClient:
         if status == 403:
             write = method in ("POST", "PUT", "DELETE") and not path.endswith(("/permissions/check", "/permissions/project"))
             needs = WRITE_SCOPE if (write or path.endswith("/permissions")) else READ_SCOPE
-            raise PermissionDeniedError(
+            denied = PermissionDeniedError(
                 f"Jira refused {where} (403)" + (f": {detail}" if detail else ""),
                 hint=(
                     f"this needs the global permission '{ADMIN_PERMISSION}' and, for OAuth or scoped tokens, "
@@ -327,6 +332,8 @@ class JiraClient:
                 ),
                 **common,
             )
+            denied.needs = f"the global permission '{ADMIN_PERMISSION}' (scope {needs} for OAuth or scoped tokens)"  # type: ignore[attr-defined]
+            raise denied
         if status == 404:
             site_path = urlsplit(self.url).path
             hint = "in Jira a 404 can also mean the account may not see it"

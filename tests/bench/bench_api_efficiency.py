@@ -129,7 +129,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
           + ", ".join(f"{r['schemes']}: {r['client_total']} vs {r['total']}" for r in results))
     print("minimum = 1 list + 1 GET /permissions + writes + 1 verification read per changed scheme. Above it: "
           "GET /serverInfo (flavour detection), a second GET /permissions and list in apply's preflight/snapshot, "
-          "GET /mypermissions (admin check) and one pre-write re-read per scheme (the stale-plan check).")
+          "GET /mypermissions (admin check), GET /myself (the account the history records) and one pre-write "
+          "re-read per scheme (the stale-plan check).")
     save_results("api_efficiency", {"results": results})
     return results
 

@@ -165,8 +165,17 @@ def test_stale_scheme_refused_others_applied_then_forced(sandbox, env, cli, tmp_
     )
 
     code, forced = apply_json(cli, plan, "--force")
-    assert code == 0, forced
     assert site_keys(sandbox)[target] == want[target] | {lead}
+    # written, but the scheme is not the plan's after-state (the project lead grant is extra): apply says
+    # "drifted" for it, exactly as verify does, and exits 4
+    by = {s["scheme_id"]: s for s in forced["schemes"]}
+    assert code == 4 and by[target]["outcome"] == "drifted" and "projectLead" in by[target]["reason"]
+    r = cli("verify", plan, "--json")
+    statuses = {s["scheme_id"]: s["status"] for s in json.loads(r.stdout)["schemes"]}
+    assert r.exit_code == 4 and statuses[target] == "drifted"
+    assert {sid for sid, st in statuses.items() if st == "applied"} == {
+        s["scheme_id"] for s in forced["schemes"] if s["outcome"] in ("applied", "already-applied")
+    }
 
 
 # ----------------------------------------------------------------------------- faults
@@ -203,6 +212,9 @@ def _apply_until_done(cli, plan, *extra) -> list[dict]:
 @pytest.mark.parametrize("mode", ["add", "finish"])
 def test_faults_zero_duplicates_zero_lost_zero_puts(site_on_fake_clock, cli, tmp_path, mode):
     sb, clock = site_on_fake_clock
+    if mode == "finish":  # a finish plan is made once the add plan is applied
+        assert apply_json(cli, make_plan(cli, tmp_path, "add"))[0] == 0
+        sb.reset(state=False)  # count only what the finish run does
     original = site_keys(sb)
     plan = make_plan(cli, tmp_path, mode)
     want = planned(plan)
@@ -211,7 +223,8 @@ def test_faults_zero_duplicates_zero_lost_zero_puts(site_on_fake_clock, cli, tmp
 
     st = sb.stats()
     fired = st["faults"]
-    assert fired.get("lost-post", 0) > 0 and fired.get("reset", 0) > 0 and fired.get("429", 0) > 0, fired
+    lost = "lost-post" if mode == "add" else "lost-delete"  # a finish plan only deletes
+    assert fired.get(lost, 0) > 0 and fired.get("reset", 0) > 0 and fired.get("429", 0) > 0, fired
     now = site_keys(sb)
     for sid, keys in want.items():
         assert now[sid] == keys, sid  # every planned grant there, nothing else lost
@@ -232,7 +245,7 @@ def test_faults_zero_duplicates_zero_lost_zero_puts(site_on_fake_clock, cli, tmp
 
 def test_no_request_before_retry_after_elapsed(site_on_fake_clock, cli, tmp_path):
     sb, clock = site_on_fake_clock
-    plan = make_plan(cli, tmp_path, "finish")
+    plan = make_plan(cli, tmp_path, "add")
     sb.set_faults("429=0.15,503=0.05,retry-after=2,retry-after-503=1,seed=5")
     _apply_until_done(cli, plan, "--concurrency", "1")
     st = sb.stats()
@@ -243,7 +256,7 @@ def test_no_request_before_retry_after_elapsed(site_on_fake_clock, cli, tmp_path
 
 def test_concurrent_workers_wait_out_a_retry_after_together(site_on_fake_clock, cli, tmp_path):
     sb, clock = site_on_fake_clock
-    plan = make_plan(cli, tmp_path, "finish")
+    plan = make_plan(cli, tmp_path, "add")
     n0 = len(sb.requests())
     sb.set_faults("429@POST=3x,retry-after=5,seed=1")
     docs = _apply_until_done(cli, plan, "--concurrency", "4")
@@ -286,7 +299,7 @@ def test_rollback_restores_exact_original_grants(sandbox, env, cli, tmp_path):
 
 def test_rollback_from_the_snapshot_file(sandbox, env, cli, tmp_path):
     original = site_grants_verbatim(sandbox)
-    plan = make_plan(cli, tmp_path, "finish")
+    plan = make_plan(cli, tmp_path, "add")
     code, doc = apply_json(cli, plan)
     assert code == 0
     r = cli("rollback", doc["snapshot"], "--yes", "--max-rps", "0")
@@ -360,10 +373,13 @@ def test_data_center_site(sandbox_factory, tmp_path, monkeypatch, cli):
         monkeypatch.setenv(k, v)
     monkeypatch.setenv("MIGRATE_HOME", str(tmp_path / "home"))
     original = site_grants_verbatim(sb)
+    add = make_plan(cli, tmp_path, "add", "add.json")
+    assert apply_json(cli, add)[0] == 0
     plan = make_plan(cli, tmp_path, "finish")
     code, doc = apply_json(cli, plan)
-    assert code == 0, doc
+    assert code == 0 and doc["grants_removed"] > 0, doc
     assert all(site_keys(sb)[sid] == k for sid, k in planned(plan).items())
-    r = cli("rollback", plan, "--yes", "--max-rps", "0")
-    assert r.exit_code == 0, r.stdout + r.stderr
+    for p in (plan, add):
+        r = cli("rollback", p, "--yes", "--max-rps", "0")
+        assert r.exit_code == 0, r.stdout + r.stderr
     assert site_grants_verbatim(sb) == original

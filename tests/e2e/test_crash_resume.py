@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.apply import journal_path, plan_key
+from migrate.executor import journal_path, plan_key
 from migrate.model import Grant, grant_keys
 from migrate.planfile import load_plan
 from migrate.store import Journal
@@ -50,7 +50,8 @@ def site_grants_verbatim(sb) -> dict[int, list]:
 
 @pytest.fixture
 def crash_site(sandbox_factory, tmp_path, monkeypatch, cli):
-    """A demo site and a finish plan for it (adds, then removes: every kind of write)."""
+    """A demo site and an add plan for it (82 POSTs; the unit crash tests cover finish plans' DELETEs at
+    every crash point)."""
     sb = sandbox_factory("demo")
     env = {"JIRA_URL": sb.url, "JIRA_EMAIL": sb.admin.email, "JIRA_API_TOKEN": sb.admin.token}
     for k, v in env.items():
@@ -59,7 +60,7 @@ def crash_site(sandbox_factory, tmp_path, monkeypatch, cli):
     monkeypatch.delenv("MIGRATE_CRASH_AFTER", raising=False)
     monkeypatch.setenv("MIGRATE_HOME", str(tmp_path / "home-plan"))
     plan = tmp_path / "plan.json"
-    r = cli("plan", "--mode", "finish", "--out", plan, "--no-projects")
+    r = cli("plan", "--out", plan, "--no-projects")
     assert r.exit_code == 0, r.stderr
     return sb, plan, env
 

@@ -75,7 +75,7 @@ def test_report_html_and_md(planned):
     assert planned["a"] in html and planned["b"] in html
     assert "acme-cloud" in html and "acme-legacy" in html  # site names from the manifest
     assert "Apply is blocked on this site." in html
-    assert "finish: adds what is missing" in html
+    assert "finish: removes the source grant only where the holder already holds every target" in html
 
     r = run("report", str(planned["plans"] / "acme-cloud.json"), "--format", "md", "-o", "-")
     assert r.exit_code == 0

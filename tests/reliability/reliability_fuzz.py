@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from migrate.errors import MigrateError
-from migrate.model import PermissionInfo, Scheme, SiteInfo
+from migrate.model import Grant, PermissionInfo, Scheme, SiteInfo
 from migrate.plan import make_plan
 from migrate.planfile import checksum_of, plan_to_json
 from migrate.rules import BROWSE_SPLIT
@@ -173,6 +173,11 @@ def sample_site_info() -> SiteInfo:
 
 def valid_plan_doc(mode: str = "finish") -> dict:
     schemes = [Scheme.from_json(d) for d in sample_schemes_json()]
+    if mode == "finish":  # made once the add plan is applied: its after-state is what the site holds
+        add = make_plan(schemes, BROWSE_SPLIT, sample_site_info(), mode="add")
+        ids = iter(range(900_000, 10**7))
+        after = {c.scheme_id: tuple(g if g.id is not None else Grant(g.permission, g.holder, next(ids)) for g in c.after()) for c in add.changes}
+        schemes = [Scheme(s.id, s.name, after.get(s.id, s.grants)) for s in schemes]
     plan = make_plan(schemes, BROWSE_SPLIT, sample_site_info(), mode=mode, created_at="2026-01-01T00:00:00+00:00")
     return plan_to_json(plan)
 

@@ -106,6 +106,18 @@ def plan_site(client, plans_dir: Path, mode: str = "add", attempts: int = 3) -> 
     raise AssertionError("unreachable")
 
 
+def apply_add_first(sb, client, plans_dir: Path, *, store_root: Path | None = None) -> None:
+    """Apply an add plan without faults, then forget the requests it made: a finish plan is only made once
+    the add plan is applied (it never adds), so a finish run starts from there."""
+    faults = sb.faults
+    sb.set_faults(None)
+    plan, path, _ = plan_site(client, plans_dir, mode="add")
+    result = apply_plan(client, plan, throttle=TokenBucket(0), store_root=store_root, plan_path=path)
+    assert result.ok, [(s.scheme_id, s.outcome, s.reason) for s in result.schemes]
+    sb.set_faults(faults)
+    sb.reset(state=False)
+
+
 @dataclass
 class ApplyRuns:
     results: list = field(default_factory=list)

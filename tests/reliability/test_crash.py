@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from migrate.sandbox import Sandbox
-from reliability_harness import check_original_state, check_planned_state, make_client, plan_site, site_keys
+from reliability_harness import apply_add_first, check_original_state, check_planned_state, make_client, plan_site, site_keys
 from reliability_support import env_int, reliability_sizes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,8 +53,10 @@ def crash_trial(trial: int, tmp_path: Path) -> dict:
     rng = random.Random(trial)
     home = tmp_path / f"home-{trial}"
     with Sandbox("small", schemes=4 + trial % 5, random_seed=1000 + trial, latency_ms=5) as sb:
-        before = site_keys(sb.dump())
         mode = "finish" if trial % 4 == 3 else "add"
+        if mode == "finish":
+            apply_add_first(sb, make_client(sb), tmp_path / f"plans-{trial}-add", store_root=home)
+        before = site_keys(sb.dump())
         plan, plan_path, _ = plan_site(make_client(sb), tmp_path / f"plans-{trial}", mode=mode)
         writes = plan.totals["grants_added"] + plan.totals["grants_removed"]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JIRA_", "MIGRATE_"))}

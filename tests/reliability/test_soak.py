@@ -19,7 +19,7 @@ from collections import Counter
 import pytest
 
 from migrate.sandbox import FakeClock, Sandbox
-from reliability_harness import apply_until_done, check_planned_state, make_client, plan_site, site_keys
+from reliability_harness import apply_add_first, apply_until_done, check_planned_state, make_client, plan_site, site_keys
 from reliability_support import env_int, reliability_sizes
 
 FAULTS = "429=0.06,5xx=0.04,reset=0.02,lost-post=0.10,lost-delete=0.10,retry-after=1,retry-after-503=0.5,seed={seed}"
@@ -31,8 +31,10 @@ def soak_run(seed: int, tmp_path, concurrency: int = 4) -> dict:
     mode = "finish" if seed % 3 == 2 else "add"  # finish runs exercise DELETE (and lost DELETE answers) too
     with Sandbox("small", schemes=6 + seed % 7, random_seed=seed, clock=clock, sleep=clock.sleep,
                  faults=FAULTS.format(seed=seed)) as sb:
-        before = site_keys(sb.dump())
         client = make_client(sb, clock, seed)
+        if mode == "finish":
+            apply_add_first(sb, client, tmp_path / f"plans-{seed}-add")
+        before = site_keys(sb.dump())
         plan, _, plan_attempts = plan_site(client, tmp_path / f"plans-{seed}", mode=mode)
         early_plan = list(client.recorder.early)
         runs = apply_until_done(client, plan, clock, concurrency=concurrency)
