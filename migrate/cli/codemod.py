@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from migrate.cli.common import err, json_option, out, print_error, print_json, progress_on_stderr
+from migrate.cli import common
+from migrate.cli.common import json_option, print_error, print_json, progress_on_stderr
 
 if TYPE_CHECKING:
     from migrate.codemod import RunReport
 
-# The codemod library (ast-grep) is imported when the command runs, not when the CLI starts.
+# `migrate codemod --help` imports only this module's top: the codemod library (ast-grep) and rich are
+# imported when the command runs.
 REWRITTEN, NEEDS_REVIEW, REPORT_ONLY = "rewritten", "needs-review", "report-only"
 
 EXIT_CLEAN = 0
@@ -59,7 +59,11 @@ def register(app: typer.Typer) -> None:
         if strict and "check" not in modes:
             raise typer.BadParameter("--strict only applies to --check")
         mode = modes[0] if modes else "diff"
+        from rich.markup import escape
+
         from migrate.codemod import run, to_json, to_sarif
+
+        err = common.err
 
         try:
             with progress_on_stderr(enabled=not json_out) as bar:
@@ -112,7 +116,12 @@ def _write_json(path: Path, doc: dict) -> None:
 
 
 def _render(report: RunReport, mode: str) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     from migrate.codemod import unified_diff
+
+    out = common.out
     if mode == "diff":
         for r in report.changed_files:
             _print_diff(unified_diff(r))
@@ -173,6 +182,9 @@ def display_path(path: str) -> str:
 
 
 def _print_diff(text: str) -> None:
+    from rich.markup import escape
+
+    out = common.out
     if not out.is_terminal:
         out.file.write(text)
         out.file.flush()
