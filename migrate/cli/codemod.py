@@ -59,11 +59,7 @@ def register(app: typer.Typer) -> None:
         if strict and "check" not in modes:
             raise typer.BadParameter("--strict only applies to --check")
         mode = modes[0] if modes else "diff"
-        from rich.markup import escape
-
         from migrate.codemod import run, to_json, to_sarif
-
-        err = common.err
 
         try:
             with progress_on_stderr(enabled=not json_out) as bar:
@@ -75,7 +71,7 @@ def register(app: typer.Typer) -> None:
                     progress=lambda done, total: bar("scanning", done, total),
                 )
         except FileNotFoundError as e:
-            err.print(f"[bold red]error:[/] no such file or directory: {escape(str(e))}")
+            _error(f"no such file or directory: {e}")
             raise typer.Exit(EXIT_FAILED)
         except (typer.Exit, KeyboardInterrupt):
             raise
@@ -94,8 +90,14 @@ def register(app: typer.Typer) -> None:
         from migrate.codemod.output import error_sentence
 
         for path, message in report.errors:
-            err.print(f"[bold red]error:[/] {escape(error_sentence(path, message))}")
+            _error(error_sentence(path, message))
         raise typer.Exit(exit_code(report, mode, strict))
+
+
+def _error(text: str) -> None:
+    from rich.markup import escape
+
+    common.err.print(f"[bold red]error:[/] {escape(text)}")
 
 
 def exit_code(report: RunReport, mode: str, strict: bool) -> int:

@@ -367,16 +367,17 @@ def progress_on_stderr(
     if not enabled:
         yield lambda stage, done, total: None
         return
-    from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from rich.text import Text
-
     err = _console("err")
     if not err.is_terminal:
+        from rich.text import Text
+
         lines = ProgressLines(lambda line: err.print(Text(line)), retries=retries, label=label)
         with Heartbeat(lines.tick):
             yield lines
         return
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
