@@ -15,7 +15,7 @@ import os
 import stat
 import tempfile
 import time
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from migrate.codemod import prefilter as _prefilter
 from migrate.codemod.model import FileResult, RunReport
@@ -80,7 +80,11 @@ def run(
 
     hits: list[tuple[Candidate, str]] = []
     with _prefilter.search(rg, paths, include_vendored) as search:  # ripgrep starts before the walk
-        candidates = iter_candidates(paths, include_vendored=include_vendored, on_skip=on_skip)
+        candidates: Iterable[Candidate] = iter_candidates(paths, include_vendored=include_vendored, on_skip=on_skip)
+        if search is not None:
+            candidates = list(candidates)
+            # ripgrep is usually still reading: import the parser meanwhile (a pool forked later inherits it)
+            import migrate.codemod.engine  # noqa: F401
         read = list(_prefilter.outcomes(candidates, search))
     for c, (text, reason, error) in read:
         report.files_scanned += 1

@@ -93,26 +93,9 @@ class _Rules(NamedTuple):
     screen: re.Pattern[str] | None
 
 
-class _Ignores:
-    """A stack of (directory, rules) pairs; the deepest .gitignore that decides a path wins."""
-
-    def __init__(self, specs: list[tuple[str, _Rules]]):
-        self.specs = specs
-
-    def with_dir(self, directory: str) -> "_Ignores":
-        rules = _load(os.path.join(directory, ".gitignore"))
-        return _Ignores(self.specs + [(directory, rules)]) if rules is not None else self
-
-    def in_dir(self, directory: str) -> list[tuple[str, _Rules]]:
-        """(prefix, rules), deepest first, for the entries of `directory` (absolute): each file's patterns
-        are matched against prefix + name, the entry's path relative to that file's folder."""
-        out = []
-        for base, rules in reversed(self.specs):
-            rel = os.path.relpath(directory, base).replace(os.sep, "/")
-            if rel.startswith(".."):
-                continue
-            out.append(("" if rel == "." else rel + "/", rules))
-        return out
+# The .gitignore files that apply to the entries of one folder, deepest first: (prefix, rules), each file's
+# patterns matched against prefix + name (the entry's path relative to that file's folder).
+Ignores = list[tuple[str, _Rules]]
 
 
 def _ignored(rules: list[tuple[str, _Rules]], name: str, is_dir: bool) -> bool:
@@ -168,13 +151,14 @@ def _repo_root(directory: str) -> str | None:
         d = parent
 
 
-def _initial_ignores(directory: str) -> _Ignores:
-    """.gitignore files from the repository root down to (not including) `directory`, and info/exclude."""
+def _initial_ignores(directory: str) -> Ignores:
+    """The .gitignore files from the repository root down to (not including) `directory`, and
+    .git/info/exclude, for the entries of `directory` (its own .gitignore is the walk's to read)."""
     absdir = os.path.abspath(directory)
     root = _repo_root(absdir)
-    specs: list[tuple[str, _Rules]] = []
     if root is None:
-        return _Ignores(specs)
+        return []
+    specs: list[tuple[str, _Rules]] = []
     exclude = _load(os.path.join(root, ".git", "info", "exclude"))
     if exclude is not None:
         specs.append((root, exclude))
@@ -188,7 +172,7 @@ def _initial_ignores(directory: str) -> _Ignores:
         spec = _load(os.path.join(d, ".gitignore"))
         if spec is not None:
             specs.append((d, spec))
-    return _Ignores(specs)
+    return [(os.path.relpath(absdir, base).replace(os.sep, "/") + "/", rules) for base, rules in reversed(specs)]
 
 
 def iter_candidates(
@@ -213,17 +197,19 @@ def iter_candidates(
             else:
                 yield Candidate(given, lang, explicit=True)
             continue
-        yield from _walk(given, _initial_ignores(given).with_dir(os.path.abspath(given)), include_vendored, skip)
+        yield from _walk(given, _initial_ignores(given), include_vendored, skip)
 
 
-def _walk(top: str, ignores: _Ignores, include_vendored: bool, skip) -> Iterator[Candidate]:
-    # The hot loop of a run over a big tree: a few name tests per entry, .gitignore prefixes computed once
-    # per folder (and most paths ruled out by one regex search, see _Rules).
+def _walk(top: str, ignores: Ignores, include_vendored: bool, skip) -> Iterator[Candidate]:
+    # The hot loop of a run over a big tree: a few name tests per entry, and per folder one listing and no
+    # path arithmetic (the shown path and the .gitignore prefixes of a folder extend its parent's; most
+    # paths are ruled out by one regex search per .gitignore, see _Rules).
     vendored = frozenset() if include_vendored else VENDORED_DIRS
     by_name = operator.attrgetter("name")
-    stack = [(top, ignores)]
+    shown = os.path.normpath(top)
+    stack = [(top, "" if shown == "." else shown if shown.endswith(os.sep) else shown + os.sep, ignores)]
     while stack:
-        directory, ign = stack.pop()
+        directory, prefix, rules = stack.pop()
         try:
             with os.scandir(directory) as it:
                 entries = list(it)
@@ -231,10 +217,13 @@ def _walk(top: str, ignores: _Ignores, include_vendored: bool, skip) -> Iterator
         except OSError:
             skip("unreadable", directory)
             continue
+        for entry in entries:
+            if entry.name == ".gitignore":
+                own = _load(entry.path)
+                if own is not None:
+                    rules = [("", own), *rules]
+                break
         subdirs = []
-        rules = ign.in_dir(os.path.abspath(directory)) if ign.specs else None
-        shown = os.path.normpath(directory)
-        prefix = "" if shown == "." else shown if shown.endswith(os.sep) else shown + os.sep
         for entry in entries:
             name = entry.name
             try:
@@ -246,7 +235,7 @@ def _walk(top: str, ignores: _Ignores, include_vendored: bool, skip) -> Iterator
                     elif rules and _ignored(rules, name, True):
                         skip("gitignored", entry.path)
                     else:
-                        subdirs.append(entry.path)
+                        subdirs.append((entry.path, name))
                     continue
                 if not entry.is_file(follow_symlinks=False):
                     continue  # symlinks, sockets...
@@ -266,8 +255,8 @@ def _walk(top: str, ignores: _Ignores, include_vendored: bool, skip) -> Iterator
                 skip("gitignored", entry.path)
                 continue
             yield Candidate(prefix + name, lang)
-        for sub in reversed(subdirs):
-            stack.append((sub, ign.with_dir(os.path.abspath(sub))))
+        for path, name in reversed(subdirs):
+            stack.append((path, prefix + name + os.sep, [(p + name + "/", r) for p, r in rules]))
 
 
 def mentions_key(data: bytes) -> bool:
