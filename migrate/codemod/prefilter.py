@@ -21,11 +21,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shutil
 import subprocess
 import sys
-import sysconfig
-import tempfile
 from typing import IO, Iterable, Iterator, Sequence
 
 from migrate.codemod.keys import LITERALS
@@ -43,6 +40,9 @@ SEARCH = ("--no-config", "--null", "--no-messages", "--no-ignore", "--hidden", "
 def find_ripgrep() -> str | None:
     """The `rg` the ripgrep wheel installed beside this interpreter's scripts (a venv's bin/, which need not
     be on PATH), else one on PATH that says it is ripgrep."""
+    import shutil
+    import sysconfig
+
     for d in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
         found = shutil.which("rg", path=d) if d else None
         if found:
@@ -94,6 +94,8 @@ class Search:
 
     @staticmethod
     def _start(argv: list[str]) -> tuple[subprocess.Popen, IO[bytes]] | None:
+        import tempfile
+
         out = tempfile.TemporaryFile()  # a file, not a pipe: ripgrep never waits for the walk to read
         try:
             return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL), out

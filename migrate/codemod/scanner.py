@@ -24,12 +24,13 @@ from __future__ import annotations
 import operator
 import os
 import re
-from typing import Callable, Iterator, NamedTuple
-
-import pathspec
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
 from migrate.codemod.keys import LITERALS, mentions_key as _mentions_text
 from migrate.codemod.languages import LOCKFILES, is_minified_name, language_of, language_of_name
+
+if TYPE_CHECKING:
+    import pathspec
 
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".jj"})
 VENDORED_DIRS = frozenset(
@@ -133,6 +134,8 @@ def _load(path: str) -> _Rules | None:
             lines = f.read().splitlines()
     except OSError:
         return None
+    import pathspec  # only a tree with a .gitignore needs it
+
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     # a file of comments only (git init's info/exclude) decides nothing: not worth a check per entry
     if not any(p.include is not None for p in spec.patterns):
