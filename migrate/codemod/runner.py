@@ -78,9 +78,15 @@ def run(
         report.errors.append((result.path, result.error or "error"))
         report.results.append(result)
 
+    def walked() -> Iterator[Candidate]:
+        for n, c in enumerate(iter_candidates(paths, include_vendored=include_vendored, on_skip=on_skip), 1):
+            if progress and n % 200 == 0:
+                progress(n, 0)
+            yield c
+
     hits: list[tuple[Candidate, str]] = []
     with _prefilter.search(rg, paths, include_vendored) as search:  # ripgrep starts before the walk
-        candidates: Iterable[Candidate] = iter_candidates(paths, include_vendored=include_vendored, on_skip=on_skip)
+        candidates: Iterable[Candidate] = walked()
         if search is not None:
             candidates = list(candidates)
             # ripgrep is usually still reading: import the parser meanwhile (a pool forked later inherits it)
@@ -97,8 +103,6 @@ def run(
             report.skip(reason, c.path)
         elif text is not None:
             hits.append((c, text))
-        if progress and report.files_scanned % 200 == 0:
-            progress(report.files_scanned, 0)
     for status, result in _analyse_all(hits, jobs):
         if status == "error" and result is not None:
             failed(result)
