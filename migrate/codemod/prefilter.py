@@ -7,11 +7,12 @@ of `keys.LITERALS` (b"BROWSE", b"rowse"); read_walked calls a file without them 
 
 ripgrep (the `ripgrep` wheel's `rg`) walks the same folders while the Python walk runs, and lists the files
 holding a literal (fixed strings, raw bytes: --text, no transcoding, no config file, case-sensitive). Its
-walk is wider than ours (no .gitignore, hidden files, every file name a language maps to, only VCS and
-vendored folder names left out), and a second `rg --files` lists what that walk covered; only the files it
-lists as holding a literal are read in Python. A candidate it did not cover (a name or a path it spells
-differently, a file created meanwhile) is read in Python, and when ripgrep is missing or reports an error
-(a file it could not read), every candidate is: the same answers, slower. Files named on the command line
+walk follows the same rules where it can (.gitignore files, hidden files, the file names a language maps
+to, VCS and vendored folders left out), and a second `rg --files` lists what that walk covered; only the
+files it lists as holding a literal are read in Python. A candidate it did not cover (a .gitignore rule it
+reads otherwise, a name or a path it spells differently, a file created meanwhile) is read in Python, and
+when ripgrep is missing or reports an error (a file it could not read), every candidate is: the same
+answers, slower. Files named on the command line
 never go to ripgrep: `read_candidate` reads them (a named file must be checkable, so one over the size limit
 is an error even without the key).
 """
@@ -32,8 +33,10 @@ from migrate.codemod.scanner import CLEAN, VCS_DIRS, VENDORED_DIRS, Candidate, r
 Read = tuple[str | None, str | None, str | None]  # (text, skip reason, error), as read_candidate returns
 
 MODES = ("auto", "ripgrep", "python")
-SEARCH = ("--no-config", "--null", "--no-messages", "--no-ignore", "--hidden", "--text", "--encoding", "none",
-          "--fixed-strings", "--case-sensitive")
+# .gitignore files as git reads them, in or out of a repository, but no ignore file git does not read (a
+# global one, .ignore, .rgignore); hidden files too; the bytes as they are, whatever their encoding.
+SEARCH = ("--no-config", "--null", "--no-messages", "--no-ignore-global", "--no-ignore-dot", "--no-require-git",
+          "--hidden", "--text", "--encoding", "none", "--fixed-strings", "--case-sensitive")
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,7 +73,7 @@ def resolve(mode: str) -> str | None:
 
 
 def _walk_args(include_vendored: bool) -> list[str]:
-    """Globs for a ripgrep walk that covers at least the Python walk's candidates."""
+    """Globs for a ripgrep walk over the Python walk's candidates (and maybe some more)."""
     args = []
     for ext in sorted(set(EXTENSIONS)):
         args += ["--iglob", "*" + ext]

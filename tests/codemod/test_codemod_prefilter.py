@@ -115,6 +115,12 @@ def test_ripgrep_and_python_give_the_same_report(tmp_path, monkeypatch, spelling
     assert {("data/bin.json", "binary"), ("data/latin.py", "not-utf8"), ("big/late.js", "too-large"), ("src/packed.js", "minified")} <= named
     # a file without the key is never named, whatever its size or encoding
     assert not {p for p, _ in named} & {"data/bin-clean.json", "data/bin-browser.json", "data/latin-clean.py", "big/clean.ts", "data/utf16.json"}
+    # and ripgrep's walk covered every candidate (none had to be read in Python): the same rules, the same spelling
+    candidates = list(scanner.iter_candidates([given]))
+    with prefilter.search(RG, [given], False) as search:
+        hits, covered = search.results()
+    assert [c.path for c in candidates if c.path not in covered] == []
+    assert hits & {c.path for c in candidates} == {c.path for c in candidates if has_literal(Path(c.path).read_bytes())}
 
 
 @needs_rg
