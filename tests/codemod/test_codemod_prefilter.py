@@ -3,7 +3,7 @@ engine would report is ever filtered out.
 
 - the same report (every field but the time) from `run(prefilter="ripgrep")` and `run(prefilter="python")`,
   on a tree of every kind of file the walk and the read treat specially, under several spellings of the
-  root, and on random trees;
+  root, on random trees, and on a tree edited step by step (files and .gitignore files added and removed);
 - whatever `rewrite` finds something in passes the read's checks (`examine`) and holds one of the
   literals ripgrep searches for;
 - the walk's fast paths equal the slow ones: `language_of_name` is `language_of`, a .gitignore's one-regex
@@ -22,6 +22,7 @@ from pathlib import Path
 import pathspec
 import pytest
 from hypothesis import assume, example, given, settings
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from hypothesis import strategies as st
 
 from migrate.codemod import prefilter, rewrite, run, scanner
@@ -282,3 +283,55 @@ def test_a_large_file_is_searched_to_its_end(at, literal):
             assert read_walked(str(p)) == (None, "too-large", None)
             p.write_bytes(b"x" * 300)
             assert read_walked(str(p)) == CLEAN
+
+
+# --------------------------------------------------------------------------------------------- a tree that changes
+
+
+class TreeEdits(RuleBasedStateMachine):
+    """Files and .gitignore files come and go; after each edit both prefilters give the same report."""
+
+    def __init__(self):
+        super().__init__()
+        self.dir = tempfile.TemporaryDirectory()
+        self.root = Path(self.dir.name)
+        self.vendored = False
+
+    files = Bundle("files")
+
+    @rule(target=files, rel=FILES.filter(bool).map(lambda d: next(iter(d))), body=BODY)
+    def add(self, rel, body):
+        try:
+            put(self.root, rel, data=body)
+        except (IsADirectoryError, NotADirectoryError, FileExistsError):
+            pass
+        return rel
+
+    @rule(rel=files)
+    def remove(self, rel):
+        p = self.root / rel
+        if p.is_file():
+            p.unlink()
+
+    @rule(folder=st.sampled_from(["", "a", "gen", "s p"]), lines=IGNORES)
+    def ignore(self, folder, lines):
+        try:
+            put(self.root, os.path.join(folder, ".gitignore"), "".join(line + "\n" for line in lines))
+        except (IsADirectoryError, NotADirectoryError, FileExistsError):
+            pass
+
+    @rule(vendored=st.booleans())
+    def walk_vendored(self, vendored):
+        self.vendored = vendored
+
+    @invariant()
+    def both_prefilters_agree(self):
+        py = run([str(self.root)], mode="check", prefilter="python", include_vendored=self.vendored)
+        same(py, run([str(self.root)], mode="check", prefilter="ripgrep", include_vendored=self.vendored))
+
+    def teardown(self):
+        self.dir.cleanup()
+
+
+TreeEdits.TestCase.settings = settings(max_examples=10, stateful_step_count=8, deadline=None)
+test_a_changing_tree_gives_the_same_report = needs_rg(TreeEdits.TestCase)
