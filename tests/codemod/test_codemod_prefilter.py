@@ -90,6 +90,8 @@ def every_kind_of_file(root: Path) -> None:
     put(root, "empty.ts", "")
     os.symlink(root / "src" / "a.ts", root / "src" / "link.ts")
     os.symlink(root / "src", root / "linked-src")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(root / "src" / "pipe.ts")  # reading it would wait forever: neither walk opens it
 
 
 def same(a, b) -> None:
