@@ -25,7 +25,9 @@ def leaf_commands() -> dict[str, object]:
     out: dict[str, object] = {}
 
     def walk(group, prefix: str) -> None:
-        for name, cmd in group.commands.items():
+        ctx = group.make_context(group.name or "migrate", ["--help"], resilient_parsing=True)
+        for name in group.list_commands(ctx):  # the root group imports each command's module here
+            cmd = group.get_command(ctx, name)
             full = f"{prefix}{name}"
             if hasattr(cmd, "commands"):
                 walk(cmd, full + " ")

@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from migrate.cli.common import err, json_option, out, print_error, print_json, progress_on_stderr
+from migrate.cli import common
+from migrate.cli.common import json_option, print_error, print_json, progress_on_stderr
 
 if TYPE_CHECKING:
     from migrate.codemod import RunReport
 
-# The codemod library (ast-grep) is imported when the command runs, not when the CLI starts.
+# `migrate codemod --help` imports only this module's top: the codemod library (ast-grep) and rich are
+# imported when the command runs.
 REWRITTEN, NEEDS_REVIEW, REPORT_ONLY = "rewritten", "needs-review", "report-only"
 
 EXIT_CLEAN = 0
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
                     progress=lambda done, total: bar("scanning", done, total),
                 )
         except FileNotFoundError as e:
-            err.print(f"[bold red]error:[/] no such file or directory: {escape(str(e))}")
+            _error(f"no such file or directory: {e}")
             raise typer.Exit(EXIT_FAILED)
         except (typer.Exit, KeyboardInterrupt):
             raise
@@ -90,8 +90,14 @@ def register(app: typer.Typer) -> None:
         from migrate.codemod.output import error_sentence
 
         for path, message in report.errors:
-            err.print(f"[bold red]error:[/] {escape(error_sentence(path, message))}")
+            _error(error_sentence(path, message))
         raise typer.Exit(exit_code(report, mode, strict))
+
+
+def _error(text: str) -> None:
+    from rich.markup import escape
+
+    common.err.print(f"[bold red]error:[/] {escape(text)}")
 
 
 def exit_code(report: RunReport, mode: str, strict: bool) -> int:
@@ -112,7 +118,12 @@ def _write_json(path: Path, doc: dict) -> None:
 
 
 def _render(report: RunReport, mode: str) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     from migrate.codemod import unified_diff
+
+    out = common.out
     if mode == "diff":
         for r in report.changed_files:
             _print_diff(unified_diff(r))
@@ -173,6 +184,9 @@ def display_path(path: str) -> str:
 
 
 def _print_diff(text: str) -> None:
+    from rich.markup import escape
+
+    out = common.out
     if not out.is_terminal:
         out.file.write(text)
         out.file.flush()

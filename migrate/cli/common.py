@@ -23,28 +23,25 @@ import sys
 import threading
 import traceback
 from enum import Enum
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
 from migrate.credentials import Credentials, EnvNames, site_url_from_env
 from migrate.errors import EXIT_ERROR, EXIT_INTERRUPTED, MigrateError
-from migrate.jira.client import JiraClient
-from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND
-from migrate.plan import MODES
 from migrate.progress import Heartbeat, ProgressLines
 from migrate.redact import install_logging_filter, redact
 
-# No emoji codes: text from Jira and from files is printed as it is (":warning:" stays ":warning:").
-out = Console(highlight=False, soft_wrap=True, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
+    from migrate.jira.client import JiraClient
+
+# Start-up: `migrate --help` and a command's --help import this module, so it imports only typer and the
+# standard library. rich, the Jira client and the planner are imported by the functions that use them, and
+# the consoles and `Mode` are made on first use (module __getattr__ below).
 F = TypeVar("F", bound=Callable[..., object])
 T = TypeVar("T")
 
@@ -66,8 +63,28 @@ class Flavour(str, Enum):
     dc = "dc"
 
 
-# Defined from the planner's own list, so a new mode cannot be forgotten here.
-Mode = Enum("Mode", {m: m for m in MODES}, type=str)  # type: ignore[misc]
+def __getattr__(name: str) -> Any:
+    """`out` and `err` (rich consoles on stdout and stderr) and `Mode` (the planner's modes as an Enum),
+    made when first imported or used, then kept as ordinary module attributes."""
+    if name in ("out", "err"):
+        from rich.console import Console
+
+        # No emoji codes: text from Jira and from files is printed as it is (":warning:" stays ":warning:").
+        value: Any = Console(stderr=name == "err", highlight=False, soft_wrap=True, emoji=False)
+    elif name == "Mode":
+        from migrate.plan import MODES
+
+        # Defined from the planner's own list, so a new mode cannot be forgotten here.
+        value = Enum("Mode", {m: m for m in MODES}, type=str)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def _console(name: str) -> Console:
+    # this module's own functions read the consoles here: a global lookup does not go through __getattr__
+    return globals().get(name) or __getattr__(name)
 
 
 # --------------------------------------------------------------------------------------------- apps
@@ -119,7 +136,9 @@ def hoist_verbosity(args: Sequence[str]) -> list[str]:
 
 
 def _note(text: str) -> None:
-    err.print(Text(f"note: {text}"))
+    from rich.text import Text
+
+    _console("err").print(Text(f"note: {text}"))
 
 
 def new_app(**kw: Any) -> typer.Typer:
@@ -181,10 +200,14 @@ def json_option(what: str = "the result") -> Any:
 
 
 def concurrency_option() -> Any:
+    from migrate.jira.throttle import DEFAULT_CONCURRENCY
+
     return typer.Option(DEFAULT_CONCURRENCY, "--concurrency", "-c", min=1, max=32, metavar="N", help=CONCURRENCY_HELP)
 
 
 def max_rps_option() -> Any:
+    from migrate.jira.throttle import DEFAULT_WRITES_PER_SECOND
+
     return typer.Option(DEFAULT_WRITES_PER_SECOND, "--max-rps", min=0.0, metavar="N", help=RPS_HELP)
 
 
@@ -216,6 +239,8 @@ def resolve_site(site: str | None) -> str:
 
 
 def make_client(site: str | None, flavour: Flavour | str = "auto", *, env_names: EnvNames = EnvNames(), **kw) -> JiraClient:
+    from migrate.jira.client import JiraClient
+
     value = flavour.value if isinstance(flavour, Flavour) else flavour
     return JiraClient(resolve_site(site), Credentials.from_env(names=env_names), flavour=value, **kw)
 
@@ -249,8 +274,12 @@ def print_table(
     """A rich table on a terminal; tab-separated plain lines when piped (for grep/awk and logs).
 
     `styles[i]` colours column `style_col` of row i; cells are literal text (never markup)."""
-    console = console or out
+    console = console or _console("out")
     if console.is_terminal:
+        from rich.markup import escape
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(title=escape(title), title_justify="left")
         for h in headers:
             num = h in numeric
@@ -290,6 +319,8 @@ def setup_logging(verbose: int) -> None:
 def literal(text: str, style: str | None = None) -> Text:
     """Text shown exactly as it is: messages from Jira and names from files may contain "[/]" or "[red]",
     which must neither style the output nor crash it."""
+    from rich.text import Text
+
     return Text(text, style=style or "")
 
 
@@ -301,6 +332,9 @@ def labelled(label: str, text: str, style: str) -> Text:
 
 def print_error(e: BaseException) -> None:
     # Text, not markup: messages quote files and keys such as [[site]] or [defaults], which markup would eat.
+    from rich.text import Text
+
+    err = _console("err")
     if isinstance(e, MigrateError):
         err.print(labelled("error: ", redact(e.message), "bold red"))
         if e.hint:
@@ -323,7 +357,9 @@ def handle_errors(fn: F) -> F:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            err.print(Text("interrupted"))
+            from rich.text import Text
+
+            _console("err").print(Text("interrupted"))
             raise typer.Exit(EXIT_INTERRUPTED)
         except MigrateError as e:
             print_error(e)
@@ -347,11 +383,17 @@ def progress_on_stderr(
     if not enabled:
         yield lambda stage, done, total: None
         return
+    err = _console("err")
     if not err.is_terminal:
+        from rich.text import Text
+
         lines = ProgressLines(lambda line: err.print(Text(line)), retries=retries, label=label)
         with Heartbeat(lines.tick):
             yield lines
         return
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -425,7 +467,9 @@ def run_interruptible(work: Callable[[], T], stop: threading.Event, *, until_sta
                 raise
             interrupted = True
             stop.set()
-            err.print(Text("interrupted: finishing the writes in flight (Ctrl-C again to quit at once)", style="yellow"))
+            from rich.text import Text
+
+            _console("err").print(Text("interrupted: finishing the writes in flight (Ctrl-C again to quit at once)", style="yellow"))
     if "error" in box:
         raise box["error"]
     return box["result"], interrupted

@@ -8,7 +8,8 @@ Library API (no typer/rich here; `migrate.cli.codemod` renders):
     to_json(report) / to_sarif(report) / unified_diff(file_result)   renderings as data/text
 """
 
-from migrate.codemod.engine import rewrite
+from typing import Any
+
 from migrate.codemod.model import (
     CLASSIFICATIONS,
     NEEDS_REVIEW,
@@ -23,6 +24,16 @@ from migrate.codemod.model import (
 from migrate.codemod.output import to_json, unified_diff
 from migrate.codemod.runner import run
 from migrate.codemod.sarif import to_sarif
+
+
+def __getattr__(name: str) -> Any:
+    # The parser (ast-grep and the rule modules) is imported on first use: a run walks and prefilters the
+    # tree first, and a tree without the key never needs it.
+    if name == "rewrite":
+        from migrate.codemod.engine import rewrite
+
+        return rewrite
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "rewrite",

@@ -18,13 +18,9 @@ from dataclasses import replace
 from migrate.codemod import groovy, rules, target, units
 from migrate.codemod.languages import language_of
 from migrate.codemod.model import NEEDS_REVIEW, OLD_KEY, REPORT_ONLY, REWRITTEN, Edit, Finding, LineIndex, Result
-from migrate.codemod.occurrence import NEW_OCC_RE, OCC_RE, VARIANT_HINT, VARIANT_RE, FileCtx, Outcome, find_occurrences, find_variants
+from migrate.codemod.keys import NEW_OCC_RE, OCC_RE, VARIANT_HINT, mentions_key
+from migrate.codemod.occurrence import FileCtx, Outcome, find_occurrences, find_variants
 from migrate.codemod.syntax import Syntax
-
-
-def mentions_key(source: str) -> bool:
-    """The cheap test: could this source hold any spelling of the key?"""
-    return "BROWSE" in source or (VARIANT_HINT in source and VARIANT_RE.search(source) is not None)
 
 
 def rewrite(path_or_lang: str, source: str) -> Result:

@@ -57,6 +57,25 @@ def language_of(path_or_lang: str) -> str | None:
     return EXTENSIONS.get(ext.lower())
 
 
+def language_of_name(name: str) -> str | None:
+    """The language of a file called `name` in some folder: language_of(os.path.join(folder, name)), without
+    the path handling (the walk asks for every file). A file named like a language ("python", "go") is not
+    a source file: language_of(name) alone would take it for the language's name."""
+    lang = FILENAMES.get(name)
+    if lang is not None:
+        return lang
+    i = name.rfind(".")
+    # as os.path.splitext: no suffix when only dots come before the last one (".ts", "..json")
+    if i <= 0 or (name[0] == "." and not name[:i].strip(".")):
+        return None
+    return EXTENSIONS.get(name[i:].lower())
+
+
+def names_with_a_language() -> list[str]:
+    """File names that have a language whatever their suffix (Jenkinsfile)."""
+    return sorted(FILENAMES)
+
+
 def is_minified_name(name: str) -> bool:
     low = name.lower()
     return ".min." in low or low.endswith(("-min.js", ".bundle.js", ".chunk.js"))

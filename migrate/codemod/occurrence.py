@@ -1,7 +1,7 @@
 """The types every rule module shares: an occurrence of a key, a rule's outcome, a permission request found
 in the file, and the per-file context the engine hands to the rules.
 
-A leaf of the codemod's import graph (it imports only the syntax view and the model): the engine imports the
+A leaf of the codemod's import graph (it imports only the syntax view, the keys and the model): the engine imports the
 rules, the rules import this module, and nothing here imports back up.
 """
 
@@ -13,23 +13,11 @@ from typing import Callable
 
 from ast_grep_py import SgNode
 
+from migrate.codemod.keys import NEW_OCC_RE, OCC_RE, VARIANT_HINT, VARIANT_RE  # noqa: F401 - shared with the rules
 from migrate.codemod.syntax import Syntax
 
-# An occurrence of a key: not inside a longer identifier; `%2C` before it still counts (encoded comma lists).
-OCC_RE = re.compile(r"(?:(?<![A-Za-z0-9_$])|(?<=%2[cC]))(BROWSE_PROJECTS|BROWSE)(?![A-Za-z0-9_])")
-NEW_OCC_RE = re.compile(r"(?:(?<![A-Za-z0-9_$])|(?<=%2[cC]))(VIEW_PROJECTS|VIEW_ISSUES)(?![A-Za-z0-9_])")
-# Other spellings of the same permission, never rewritten but always reported: lower or mixed case keys
-# (Connect accepts them), the display name (JQL's projectsWhereUserHasPermission takes it), and the short
-# name `browse` where a permission is named (older Connect descriptors). The exact upper-case forms are OCC_RE's.
-VARIANT_RE = re.compile(
-    r"(?:(?<![A-Za-z0-9_$])|(?<=%2[cC]))(browse_projects|browse\s+projects)(?![A-Za-z0-9_])"
-    r"|permissions?[\"']?\s*[:=]>?\s*[\"']?(browse)(?![A-Za-z0-9_])",
-    re.I,
-)
 # Text an assertion needs (assert*, expect*, verify*, should*, Go's require.* and t.Error/t.Fatal/t.Fail).
 ASSERT_HINT = re.compile(r"assert|expect|verify|should|require\.|\bt\.(?:Error|Fatal|Fail)")
-# Bytes that must be in a file for VARIANT_RE to match (a cheap test before the regex).
-VARIANT_HINT = "rowse"
 
 
 @dataclass

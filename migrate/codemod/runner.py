@@ -1,52 +1,47 @@
-"""Run the codemod over paths: scan, prefilter, rewrite (in parallel for big trees), and write if asked.
+"""Run the codemod over paths: walk, prefilter, rewrite (in parallel when many files hold the key), and
+write if asked.
 
 Library only: returns a RunReport; rendering (diff, tables, JSON, SARIF) is done by the caller.
+
+The walk and the prefilter (migrate.codemod.prefilter: ripgrep when installed, else Python) run in this
+process, so a tree where few files hold the key costs about a walk and a grep; only the files that hold it
+are parsed, by a process pool when there are many of them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import stat
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
-from migrate.codemod.engine import rewrite
+from migrate.codemod import prefilter as _prefilter
 from migrate.codemod.model import FileResult, RunReport
-from migrate.codemod.scanner import SKIP_REASONS, UNREAD, Candidate, iter_candidates, read_candidate
+from migrate.codemod.scanner import SKIP_REASONS, UNREAD, Candidate, iter_candidates
 
 MODES = ("diff", "write", "check")
-PARALLEL_MIN_FILES = 400  # below this a process pool costs more than it saves
-CHUNK = 256
+PARALLEL_MIN_HITS = 200  # files to parse below which a process pool costs more than it saves
+Outcome = tuple[str, "FileResult | None"]  # ("matched" | "error", result)
 
 
-def process(c: Candidate) -> tuple[str, FileResult | None, str | None]:
-    """Read, prefilter and rewrite one file: (status, result, skip reason). status: clean|matched|skipped|error."""
-    text, reason, error = read_candidate(c.path)
-    if error is not None:
-        return "error", FileResult(c.path, c.language, error=error), None
-    if reason is not None and c.explicit and reason in UNREAD:
-        # named to be checked (a pre-commit hook passes each staged file): a file left unread must fail the run
-        return "error", FileResult(c.path, c.language, error=f"it was named to be checked, but it {SKIP_REASONS[reason]}."), None
-    if reason is not None:
-        return "skipped", FileResult(c.path, c.language), reason
-    if text is None:
-        return "clean", None, None
+def analyse(c: Candidate, text: str) -> Outcome:
+    """Rewrite one file that holds the key: ("matched", result or None) or ("error", result)."""
+    from migrate.codemod.engine import rewrite  # the parser is imported only when some file needs it
+
     try:
         res = rewrite(c.path, text)
     except Exception as e:  # noqa: BLE001 - one bad file must not stop a tree-wide run
-        return "error", FileResult(c.path, c.language, error=f"the codemod failed on this file ({type(e).__name__}: {e}); please report it."), None
+        return "error", FileResult(c.path, c.language, error=f"the codemod failed on this file ({type(e).__name__}: {e}); please report it.")
     if not res.findings and not res.changed:
-        return "matched", None, None
+        return "matched", None
     keep = res.changed
-    return "matched", FileResult(c.path, c.language, res.findings, text if keep else None, res.new_source if keep else None), None
+    return "matched", FileResult(c.path, c.language, res.findings, text if keep else None, res.new_source if keep else None)
 
 
-def _process_chunk(chunk: list[Candidate]) -> list[tuple[str, FileResult | None, str | None]]:
-    return [process(c) for c in chunk]
+def _analyse_chunk(chunk: list[tuple[Candidate, str]]) -> list[Outcome]:
+    return [analyse(c, text) for c, text in chunk]
 
 
 def run(
@@ -56,81 +51,87 @@ def run(
     include_vendored: bool = False,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    prefilter: str = "auto",
 ) -> RunReport:
     """Scan `paths` and rewrite in memory; with mode="write", write changed files atomically.
 
-    Raises FileNotFoundError for a path that does not exist (a usage error, before any work).
+    `prefilter`: "auto" (ripgrep if installed, else Python), "ripgrep" or "python"; every choice gives the
+    same report. Raises FileNotFoundError for a path that does not exist (a usage error, before any work).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     for p in paths:
         if not os.path.lexists(p):
             raise FileNotFoundError(p)
+    rg = _prefilter.resolve(prefilter)
     t0 = time.perf_counter()
     report = RunReport(mode=mode)
     jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+
     def on_skip(reason: str, path: str) -> None:
         if reason == "unsupported-walked":  # other file types in a folder: counted, not listed one by one
             report.skip("unsupported")
         else:
             report.skip(reason, path)
 
-    candidates = iter_candidates(paths, include_vendored=include_vendored, on_skip=on_skip)
+    def failed(result: FileResult) -> None:
+        report.errors.append((result.path, result.error or "error"))
+        report.results.append(result)
 
-    def collect(item: tuple[str, FileResult | None, str | None]) -> None:
-        status, result, reason = item
+    def walked() -> Iterator[Candidate]:
+        for n, c in enumerate(iter_candidates(paths, include_vendored=include_vendored, on_skip=on_skip), 1):
+            if progress and n % 200 == 0:
+                progress(n, 0)
+            yield c
+
+    hits: list[tuple[Candidate, str]] = []
+    with _prefilter.search(rg, paths, include_vendored) as search:  # ripgrep starts before the walk
+        candidates: Iterable[Candidate] = walked()
+        if search is not None:
+            candidates = list(candidates)
+            # ripgrep is usually still reading: import the parser meanwhile (a pool forked later inherits it)
+            import migrate.codemod.engine  # noqa: F401
+        read = list(_prefilter.outcomes(candidates, search))
+    for c, (text, reason, error) in read:
         report.files_scanned += 1
-        if status == "skipped":
-            report.skip(reason or "skipped", result.path if result is not None else None)
-        elif status == "error":
-            report.errors.append((result.path, result.error or "error"))
-            report.results.append(result)
-        elif status == "matched":
+        if error is not None:
+            failed(FileResult(c.path, c.language, error=error))
+        elif reason is not None and c.explicit and reason in UNREAD:
+            # named to be checked (a pre-commit hook passes each staged file): a file left unread must fail the run
+            failed(FileResult(c.path, c.language, error=f"it was named to be checked, but it {SKIP_REASONS[reason]}."))
+        elif reason is not None:
+            report.skip(reason, c.path)
+        elif text is not None:
+            hits.append((c, text))
+    for status, result in _analyse_all(hits, jobs):
+        if status == "error" and result is not None:
+            failed(result)
+        else:
             report.files_matched += 1
             if result is not None:
                 report.results.append(result)
-
-    # Small runs stay in this process; once a run passes PARALLEL_MIN_FILES it hands chunks to a process
-    # pool while the walk goes on, so walking and reading overlap.
-    head: list[Candidate] = []
-    for c in candidates:
-        head.append(c)
-        if len(head) >= PARALLEL_MIN_FILES:
-            break
-    done = 0
-    if jobs > 1 and len(head) >= PARALLEL_MIN_FILES:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = []
-            total = len(head)
-            chunk = head
-            for c in candidates:
-                chunk.append(c)
-                total += 1
-                if len(chunk) >= CHUNK:
-                    futures.append(pool.submit(_process_chunk, chunk))
-                    chunk = []
-            if chunk:
-                futures.append(pool.submit(_process_chunk, chunk))
-            for fut in futures:
-                items = fut.result()
-                for item in items:
-                    collect(item)
-                done += len(items)
-                if progress:
-                    progress(done, total)
-    else:
-        for c in itertools.chain(head, candidates):
-            collect(process(c))
-            done += 1
-            if progress and done % 200 == 0:
-                progress(done, 0)
     if progress:
-        progress(done, done)
+        progress(report.files_scanned, report.files_scanned)
     report.results.sort(key=lambda r: r.path)
     if mode == "write":
         _write_all(report)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _analyse_all(hits: list[tuple[Candidate, str]], jobs: int) -> Iterator[Outcome]:
+    """Outcomes in the order of `hits`: in this process for a few files, else in chunks over a process pool."""
+    if jobs <= 1 or len(hits) < PARALLEL_MIN_HITS:
+        for c, text in hits:
+            yield analyse(c, text)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # only a run with many files to parse needs it
+
+    size = max(1, min(32, len(hits) // (jobs * 4)))
+    chunks = [hits[i : i + size] for i in range(0, len(hits), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for items in pool.map(_analyse_chunk, chunks):
+            yield from items
 
 
 def _write_all(report: RunReport) -> None:

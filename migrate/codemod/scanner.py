@@ -4,11 +4,16 @@
   of the enclosing repository above the given directory, plus .git/info/exclude.
 - Skips vendored and generated trees (node_modules, vendor, dist, build, ...) unless include_vendored,
   VCS directories always, minified bundles, lockfiles and files in languages the codemod does not handle.
-- Binary (NUL byte), non-UTF-8 and huge files are skipped when read (see `read_candidate`).
+- Binary (NUL byte), non-UTF-8, huge and minified files are skipped when read (see `read_candidate`).
 
 Every skipped file or folder is reported to `on_skip(reason, path)` (SKIP_REASONS says what each means), so
 the run can name it. A file named explicitly on the command line is always considered (pre-commit passes
 files one by one); if it then cannot be read as source, that is the run's error, not a skip.
+
+What a walked file must hold before any of that matters: one of the `keys.LITERALS` (b"BROWSE", b"rowse"),
+anywhere in it. A walked file without them is clean and never named, whatever its size or encoding (the
+prefilter read all of it); `read_walked` is that rule in Python, and `migrate.codemod.prefilter` asks
+ripgrep first when it is installed.
 
 `iter_candidates` (the walk) and `read_candidate` (the read with its prefilter) are the public entry points;
 other commands that scan app code reuse them.
@@ -16,14 +21,16 @@ other commands that scan app code reuse them.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
-from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
-import pathspec
+from migrate.codemod.keys import LITERALS, mentions_key as _mentions_text
+from migrate.codemod.languages import LOCKFILES, is_minified_name, language_of, language_of_name
 
-from migrate.codemod.languages import LOCKFILES, is_minified_name, language_of
+if TYPE_CHECKING:
+    import pathspec
 
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".jj"})
 VENDORED_DIRS = frozenset(
@@ -53,11 +60,14 @@ VENDORED_DIRS = frozenset(
 )
 MAX_BYTES = 2_000_000
 PREFILTER = b"BROWSE"
-# Other spellings of the key (see migrate.codemod.occurrence.VARIANT_RE), tested only when b"rowse" is there.
+# Other spellings of the key (see migrate.codemod.keys.VARIANT_RE) in bytes that cannot be decoded (binary,
+# not UTF-8): whether such a file is named as skipped. Tested only when b"rowse" is there.
 VARIANT_BYTES = re.compile(rb"(?i)browse[_ \t]+projects|permissions?[\"']?\s*[:=]>?\s*[\"']?browse\b")
+LITERAL_BYTES = tuple(lit.encode() for lit in LITERALS)
+CHUNK = 1 << 20  # how much of a file over MAX_BYTES the literal search holds at once
 # Why a file or folder was skipped, as the end of a sentence about it.
 SKIP_REASONS = {
-    "too-large": f"is larger than {MAX_BYTES // 1_000_000} MB, so it was not read",
+    "too-large": f"is larger than {MAX_BYTES // 1_000_000} MB, so it was not analysed",
     "binary": "holds NUL bytes (a binary file), so it was not read",
     "not-utf8": "is not valid UTF-8, so it was not read",
     "minified": "looks minified (very long lines), so it was not analysed",
@@ -71,41 +81,66 @@ SKIP_REASONS = {
 UNREAD = frozenset({"too-large", "binary", "not-utf8", "minified"})
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):  # a tuple: the walk makes one per source file, so it must be cheap to make
     path: str  # as shown to the user (joined onto the path they gave)
     language: str
     explicit: bool = False  # named on the command line (not found by walking a folder)
 
 
-class _Ignores:
-    """A stack of (directory, spec) pairs; the deepest .gitignore that decides a path wins."""
-
-    def __init__(self, specs: list[tuple[str, pathspec.GitIgnoreSpec]]):
-        self.specs = specs
-
-    def with_dir(self, directory: str) -> "_Ignores":
-        spec = _load(os.path.join(directory, ".gitignore"))
-        return _Ignores(self.specs + [(directory, spec)]) if spec is not None else self
-
-    def ignored(self, path: str, is_dir: bool) -> bool:
-        for base, spec in reversed(self.specs):
-            rel = os.path.relpath(path, base).replace(os.sep, "/")
-            if rel.startswith(".."):
-                continue
-            res = spec.check_file(rel + "/" if is_dir else rel)
-            if res.include is not None:
-                return bool(res.include)
-        return False
+class _Rules(NamedTuple):
+    spec: pathspec.GitIgnoreSpec
+    # All the spec's patterns in one regex: a path none of them matches is not decided by this file, which
+    # is the answer for most paths, found by one search instead of one per pattern. None: check each.
+    screen: re.Pattern[str] | None
 
 
-def _load(path: str) -> pathspec.GitIgnoreSpec | None:
+# The .gitignore files that apply to the entries of one folder, deepest first: (prefix, rules), each file's
+# patterns matched against prefix + name (the entry's path relative to that file's folder).
+Ignores = list[tuple[str, _Rules]]
+
+
+def _ignored(rules: list[tuple[str, _Rules]], name: str, is_dir: bool) -> bool:
+    for prefix, (spec, screen) in rules:
+        rel = prefix + name + "/" if is_dir else prefix + name
+        if screen is not None and screen.search(rel) is None:
+            continue
+        res = spec.check_file(rel)
+        if res.include is not None:
+            return bool(res.include)
+    return False
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def _screen(spec: pathspec.GitIgnoreSpec) -> re.Pattern[str] | None:
+    parts = []
+    for p in spec.patterns:
+        if p.include is None:
+            continue
+        rx = getattr(p, "regex", None)
+        if not isinstance(rx, re.Pattern) or not isinstance(rx.pattern, str) or rx.flags != re.compile(rx.pattern).flags:
+            return None  # not a plain regex: check pattern by pattern
+        parts.append("(?:" + _NAMED_GROUP.sub("(?:", rx.pattern) + ")")
+    try:
+        return re.compile("|".join(parts))
+    except re.error:
+        return None
+
+
+def _load(path: str) -> _Rules | None:
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             lines = f.read().splitlines()
     except OSError:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    import pathspec  # only a tree with a .gitignore needs it
+
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    # a file of comments only (git init's info/exclude) decides nothing: not worth a check per entry
+    if not any(p.include is not None for p in spec.patterns):
+        return None
+    return _Rules(spec, _screen(spec))
 
 
 def _repo_root(directory: str) -> str | None:
@@ -119,13 +154,14 @@ def _repo_root(directory: str) -> str | None:
         d = parent
 
 
-def _initial_ignores(directory: str) -> _Ignores:
-    """.gitignore files from the repository root down to (not including) `directory`, and info/exclude."""
+def _initial_ignores(directory: str) -> Ignores:
+    """The .gitignore files from the repository root down to (not including) `directory`, and
+    .git/info/exclude, for the entries of `directory` (its own .gitignore is the walk's to read)."""
     absdir = os.path.abspath(directory)
     root = _repo_root(absdir)
-    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
     if root is None:
-        return _Ignores(specs)
+        return []
+    specs: list[tuple[str, _Rules]] = []
     exclude = _load(os.path.join(root, ".git", "info", "exclude"))
     if exclude is not None:
         specs.append((root, exclude))
@@ -139,7 +175,7 @@ def _initial_ignores(directory: str) -> _Ignores:
         spec = _load(os.path.join(d, ".gitignore"))
         if spec is not None:
             specs.append((d, spec))
-    return _Ignores(specs)
+    return [(os.path.relpath(absdir, base).replace(os.sep, "/") + "/", rules) for base, rules in reversed(specs)]
 
 
 def iter_candidates(
@@ -164,44 +200,51 @@ def iter_candidates(
             else:
                 yield Candidate(given, lang, explicit=True)
             continue
-        yield from _walk(given, _initial_ignores(given).with_dir(os.path.abspath(given)), include_vendored, skip)
+        yield from _walk(given, _initial_ignores(given), include_vendored, skip)
 
 
-def _walk(top: str, ignores: _Ignores, include_vendored: bool, skip) -> Iterator[Candidate]:
-    stack = [(top, ignores)]
+def _walk(top: str, ignores: Ignores, include_vendored: bool, skip) -> Iterator[Candidate]:
+    # The hot loop of a run over a big tree: a few name tests per entry, and per folder one listing and no
+    # path arithmetic (the shown path and the .gitignore prefixes of a folder extend its parent's; most
+    # paths are ruled out by one regex search per .gitignore, see _Rules).
+    vendored = frozenset() if include_vendored else VENDORED_DIRS
+    by_name = operator.attrgetter("name")
+    shown = os.path.normpath(top)
+    stack = [(top, "" if shown == "." else shown if shown.endswith(os.sep) else shown + os.sep, ignores)]
     while stack:
-        directory, ign = stack.pop()
+        directory, prefix, rules = stack.pop()
         try:
             with os.scandir(directory) as it:
                 entries = list(it)
-            entries.sort(key=lambda e: e.name)
+            entries.sort(key=by_name)
         except OSError:
             skip("unreadable", directory)
             continue
+        for entry in entries:
+            if entry.name == ".gitignore":
+                own = _load(entry.path)
+                if own is not None:
+                    rules = [("", own), *rules]
+                break
         subdirs = []
-        check_ignores = bool(ign.specs)
         for entry in entries:
             name = entry.name
-            absolute = os.path.abspath(entry.path) if check_ignores else ""
             try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = entry.is_file(follow_symlinks=False)
+                if entry.is_dir(follow_symlinks=False):
+                    if name in VCS_DIRS:
+                        continue
+                    if name in vendored:
+                        skip("vendored", entry.path)
+                    elif rules and _ignored(rules, name, True):
+                        skip("gitignored", entry.path)
+                    else:
+                        subdirs.append((entry.path, name))
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    continue  # symlinks, sockets...
             except OSError:
                 continue
-            if is_dir:
-                if name in VCS_DIRS:
-                    continue
-                if name in VENDORED_DIRS and not include_vendored:
-                    skip("vendored", entry.path)
-                    continue
-                if check_ignores and ign.ignored(absolute, True):
-                    skip("gitignored", entry.path)
-                    continue
-                subdirs.append(entry.path)
-                continue
-            if not is_file:
-                continue  # symlinks, sockets...
-            lang = language_of(name)
+            lang = language_of_name(name)
             if lang is None:
                 skip("unsupported-walked", entry.path)
                 continue
@@ -211,40 +254,113 @@ def _walk(top: str, ignores: _Ignores, include_vendored: bool, skip) -> Iterator
             if is_minified_name(name):
                 skip("minified", entry.path)
                 continue
-            if check_ignores and ign.ignored(absolute, False):
+            if rules and _ignored(rules, name, False):
                 skip("gitignored", entry.path)
                 continue
-            yield Candidate(os.path.normpath(entry.path), lang)
-        for sub in reversed(subdirs):
-            stack.append((sub, ign.with_dir(os.path.abspath(sub))))
+            yield Candidate(prefix + name, lang)
+        for path, name in reversed(subdirs):
+            stack.append((path, prefix + name + os.sep, [(p + name + "/", r) for p, r in rules]))
 
 
 def mentions_key(data: bytes) -> bool:
-    """The cheap byte prefilter: could these bytes hold any spelling of the key?"""
+    """The byte test for content that cannot be decoded (binary, not UTF-8): could it hold the key?"""
     return PREFILTER in data or (b"rowse" in data and VARIANT_BYTES.search(data) is not None)
 
 
-def read_candidate(path: str) -> tuple[str | None, str | None, str | None]:
-    """(text, skip reason, error). Text is None when the file is skipped, untouched by the prefilter, or unreadable.
+def has_literal(data: bytes) -> bool:
+    """Does `data` hold b"BROWSE" or b"rowse"? A file without either cannot hold any spelling of the key."""
+    return any(lit in data for lit in LITERAL_BYTES)
 
-    A file over MAX_BYTES is skipped whatever it holds (its end was not read, so it cannot be called clean).
-    Then the cheap byte prefilter: a file without b"BROWSE" (or another spelling) costs one read and one `in`.
+
+def _cannot_read(e: OSError) -> tuple[None, None, str]:
+    return None, None, f"cannot be read ({e.strerror or e})."
+
+
+CLEAN: tuple[None, None, None] = (None, None, None)
+TOO_LARGE: tuple[None, str, None] = (None, "too-large", None)
+
+
+def read_candidate(path: str) -> tuple[str | None, str | None, str | None]:
+    """(text, skip reason, error). Text is None when the file is skipped, does not mention the key, or is unreadable.
+
+    A file over MAX_BYTES is skipped whatever it holds (the run does not analyse it). Otherwise the file is
+    read whole, into a buffer of the size fstat gives, and `examine`d.
     """
+    return _read(path, search_large=False)
+
+
+def read_walked(path: str) -> tuple[str | None, str | None, str | None]:
+    """`read_candidate` for a file found by walking a folder: a file without the literals is clean whatever
+    its size, so one over MAX_BYTES is searched to its end (in chunks) and named too large only when it
+    holds one. The prefilter's answer for a walked file must equal this function's."""
+    return _read(path, search_large=True)
+
+
+def _read(path: str, *, search_large: bool) -> tuple[str | None, str | None, str | None]:
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except OSError as e:
-        return None, None, f"cannot be read ({e.strerror or e})."
-    if len(data) > MAX_BYTES:
-        return None, "too-large", None
-    if PREFILTER not in data and not (b"rowse" in data and VARIANT_BYTES.search(data)):  # mentions_key, inlined: it runs for every file
-        return None, None, None
+        return _cannot_read(e)
+    try:
+        size = os.fstat(fd).st_size
+        data = b"" if size > MAX_BYTES else _read_all(fd, size)
+        if size > MAX_BYTES or len(data) > MAX_BYTES:  # (or it grew past the limit after fstat)
+            if not search_large or has_literal(data) or _literal_in_stream(fd, data[-16:]):
+                return TOO_LARGE
+            return CLEAN
+    except OSError as e:
+        return _cannot_read(e)
+    finally:
+        os.close(fd)
+    return examine(path, data)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """The file's bytes in one read into a buffer of the size fstat gave (the +1 sees a file that grew);
+    more reads only if it did, up to just past MAX_BYTES."""
+    data = os.read(fd, size + 1)
+    if len(data) == size:
+        return data
+    parts, total = [data], len(data)
+    while total <= MAX_BYTES:
+        more = os.read(fd, 1 << 16)
+        if not more:
+            break
+        parts.append(more)
+        total += len(more)
+    return b"".join(parts)
+
+
+def _literal_in_stream(fd: int, tail: bytes = b"") -> bool:
+    """Search the rest of an open file for the literals, CHUNK bytes at a time (a literal may straddle two)."""
+    keep = max(map(len, LITERAL_BYTES)) - 1
+    while True:
+        b = os.read(fd, CHUNK)
+        if not b:
+            return False
+        window = tail + b
+        if has_literal(window):
+            return True
+        tail = window[-keep:]
+
+
+def examine(path: str, data: bytes) -> tuple[str | None, str | None, str | None]:
+    """The checks on a file's bytes: (text, skip reason, None), text None when it is clean.
+
+    Bytes that decode as UTF-8 text are clean unless `keys.mentions_key` says the text could hold the key
+    (the very test the engine starts with, so nothing the engine would report is dropped here). Bytes that
+    cannot be decoded (a NUL byte, not UTF-8) are named as skipped when `mentions_key` (the byte test) finds
+    a spelling of the key in them, and clean otherwise."""
+    if not has_literal(data):
+        return CLEAN
     if b"\0" in data[:8192]:
-        return None, "binary", None
+        return (None, "binary", None) if mentions_key(data) else CLEAN
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return None, "not-utf8", None
+        return (None, "not-utf8", None) if mentions_key(data) else CLEAN
+    if not _mentions_text(text):
+        return CLEAN
     if _looks_minified(text, path):
         return None, "minified", None
     return text, None, None

@@ -1,16 +1,22 @@
-"""Codemod benchmark: files/s on a generated tree, beside `grep -rl BROWSE_PROJECTS` on the same tree.
+"""Codemod benchmark: the CLI on a generated git tree, beside grep on the same tree with the same exclusions,
+and the CLI's start-up beside the interpreter's.
 
-    .venv/bin/python tests/bench/bench_codemod.py [--files 50000] [--hit-rate 0.015] [--jobs N] [--repeat 3]
+    .venv/bin/python tests/bench/bench_codemod.py [--files 50000] [--hit-rates 0.001,0.015] [--repeat 5]
 
-The tree mixes the languages the codemod handles (plus some it skips: Markdown, a node_modules tree);
-about --hit-rate of the files name BROWSE_PROJECTS in realistic shapes (copied from
-tests/codemod/sample_app). Timed, each the median of --repeat runs on a warm page cache:
+The tree is a git repository (files committed) with a .gitignore (a generated folder, log files), vendored
+folders (node_modules, vendor) and the languages the codemod handles, plus some it skips (Markdown). A
+share of the files (--hit-rates: few, then many) name BROWSE_PROJECTS in realistic shapes (copied from
+tests/codemod/sample_app). Timed on a warm page cache, whole processes (start-up included), each figure the
+median of --repeat runs, the CLI and grep run in turn so that the ratio is taken pair by pair:
 
-- the codemod in-process, `run(paths, mode="check")`, with 1 worker and with --jobs workers;
-- the real CLI, `python -m migrate codemod TREE --check --json` (interpreter start-up included);
-- `grep -rl BROWSE_PROJECTS TREE`, the floor: it only finds files, it does not parse or classify.
+- `migrate codemod TREE --check --json`, the real CLI (ripgrep prefilter when installed);
+- `grep -rl -F -e BROWSE -e rowse` with --exclude-dir/--exclude for the same folders and files the codemod
+  leaves out (VCS, vendored, .gitignore'd): the floor, it only lists files; `git grep -l` beside it;
+- in-process `run(paths, mode="check")` with each prefilter (ripgrep, Python), for the library's share.
 
-Not a test (pytest does not collect bench_*.py): it prints numbers and asserts nothing about speed.
+Peak RSS is the largest single process of the run (the operating system's account, not tracemalloc).
+Bytecode is compiled first, as it is after any first run. Not a test (pytest does not collect bench_*.py):
+it prints numbers and asserts nothing about speed.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.bench._common import ROOT, flush, print_machine, save_results, table  # noqa: E402
 
 from migrate.codemod import run  # noqa: E402
+from migrate.codemod.scanner import VCS_DIRS, VENDORED_DIRS  # noqa: E402
 
 SAMPLE = ROOT / "tests" / "codemod" / "sample_app"
 PLAIN = {
@@ -60,25 +67,95 @@ def sample_hits() -> list[tuple[str, str]]:
     return hits
 
 
+GITIGNORE = ["/generated/", "*.log"]
+
+
 def generate(root: Path, files: int, hit_rate: float, seed: int = 7) -> int:
+    """A git repository of `files` files; returns how many of the files the codemod reads name the key."""
     rng = random.Random(seed)
     hits = sample_hits()
     exts = list(PLAIN)
     n_hits = 0
+    root.mkdir(parents=True)
+    (root / ".gitignore").write_text("".join(line + "\n" for line in GITIGNORE))
     for i in range(files):
         d = root / f"pkg{i % 97}" / f"mod{i % 13}"
+        skipped = True
         if i % 211 == 0:
-            d = root / "node_modules" / f"lib{i % 7}"  # vendored: skipped by the codemod
+            d = root / "node_modules" / f"lib{i % 7}"  # vendored
+        elif i % 307 == 0:
+            d = root / "vendor" / f"v{i % 5}"  # vendored
+        elif i % 401 == 0:
+            d = root / "generated" / f"g{i % 3}"  # .gitignore'd folder
+        else:
+            skipped = False
         d.mkdir(parents=True, exist_ok=True)
+        if i % 503 == 0:
+            (d / f"run{i}.log").write_text("BROWSE_PROJECTS in a log line\n")  # .gitignore'd file
+            continue
         if rng.random() < hit_rate:
             ext, text = rng.choice(hits)
-            n_hits += 1
+            n_hits += not skipped
         else:
             ext = rng.choice(exts)
             text = PLAIN[ext].format(i=i, j=rng.randint(0, 999)) * rng.randint(1, 6)
         name = "manifest_" if ext in (".yml",) else "f"
         (d / f"{name}{i}{ext}").write_text(text)
+    git = ["git", "-C", str(root), "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "tree"], check=True)
     return n_hits
+
+
+def grep_cmd(tree: Path) -> list[str]:
+    """grep over the same files the codemod walks: VCS, vendored and .gitignore'd folders and files left out."""
+    dirs = sorted(VCS_DIRS | VENDORED_DIRS | {g.strip("/") for g in GITIGNORE if g.endswith("/")})
+    return ["grep", "-rl", "-F", "-e", "BROWSE", "-e", "rowse", *[f"--exclude-dir={d}" for d in dirs],
+            *[f"--exclude={g}" for g in GITIGNORE if not g.endswith("/")], str(tree)]
+
+
+def git_grep_cmd(tree: Path) -> list[str]:
+    return ["git", "-C", str(tree), "grep", "-l", "-F", "-e", "BROWSE", "-e", "rowse"]
+
+
+def migrate_cmd(*args: str) -> list[str]:
+    script = Path(sys.executable).with_name("migrate")
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "migrate", *args]
+
+
+def timed_process(cmd: list[str]) -> tuple[float, int]:
+    """(wall seconds, exit code) of one whole process."""
+    t0 = time.perf_counter()
+    code = subprocess.call(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return time.perf_counter() - t0, code
+
+
+def peak_rss(cmd: list[str]) -> float | str:
+    """Peak RSS (MiB) of the largest process of one run of `cmd`, as GNU time reads it from the kernel.
+
+    Not this script's own wait4(): a child's high-water mark starts at its parent's at fork, so it would
+    never read below this script's size."""
+    gnu_time = Path("/usr/bin/time")
+    if not gnu_time.exists() or sys.platform != "linux":
+        return "n/a"
+    p = subprocess.run([str(gnu_time), "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return int(p.stderr.strip().splitlines()[-1]) / 1024
+
+
+def paired(cmd: list[str], base: list[str], repeat: int) -> dict:
+    """Run `cmd` and `base` in turn `repeat` times: medians, and the median of the pairwise ratios."""
+    a, b, ratios = [], [], []
+    for _ in range(repeat):
+        ta, code = timed_process(cmd)
+        if code not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd)} failed ({code})")
+        tb, _ = timed_process(base)
+        a.append(ta)
+        b.append(tb)
+        ratios.append(ta / tb)
+    return {"seconds": statistics.median(a), "base": statistics.median(b), "ratio": statistics.median(ratios), "rss": peak_rss(cmd)}
 
 
 def median_time(fn, repeat: int) -> tuple[float, object]:
@@ -90,60 +167,89 @@ def median_time(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
+def bench_tree(files: int, hit_rate: float, repeat: int, jobs: int) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-codemod-"))
+    tree = tmp / "tree"
+    try:
+        t0 = time.perf_counter()
+        n_hits = generate(tree, files, hit_rate)
+        print(f"generated {files:,} files ({n_hits:,} naming BROWSE_PROJECTS where the codemod reads) in {time.perf_counter() - t0:.1f}s")
+        flush()
+        grep = grep_cmd(tree)
+        cli_cmd = migrate_cmd("codemod", str(tree), "--check", "--json")
+        os.sync()  # the generated files and git's objects on disk, not being written back while timed
+        for cmd in (grep, git_grep_cmd(tree), cli_cmd):  # warm the page cache
+            subprocess.run(cmd, capture_output=True)
+        grep_files = len(subprocess.run(grep, capture_output=True).stdout.splitlines())
+        cli = paired(cli_cmd, grep, repeat)
+        git_grep = paired(git_grep_cmd(tree), grep, repeat)
+        rep = run([str(tree)], mode="check", jobs=jobs)
+        c = rep.counts()
+        rows = [
+            [f"`grep -rl` (same exclusions), {grep_files:,} files listed", "", cli["base"], 1.0, "", ""],
+            ["`git grep -l`", "", git_grep["seconds"], git_grep["ratio"], "", ""],
+            [f"`migrate codemod --check` (CLI, start-up included), {jobs} workers", f"{rep.files_scanned:,} / {rep.files_matched:,}", cli["seconds"], cli["ratio"], cli["rss"], "at most 2x grep"],
+        ]
+        for prefilter in ("ripgrep", "python"):
+            t, _ = median_time(lambda: run([str(tree)], mode="check", jobs=jobs, prefilter=prefilter), repeat)
+            rows.append([f"`run()` in-process, {prefilter} prefilter", "", t, t / cli["base"], "", ""])
+        return {
+            "files": files, "hit_rate": hit_rate, "hits": n_hits, "rows": rows,
+            "sites": f"{c['rewritten']}/{c['needs-review']}/{c['report-only']}",
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_startup(repeat: int) -> list[list]:
+    """Whole-process medians of the CLI's start-up beside its floors (the interpreter, the interpreter + typer)."""
+    cmds = [
+        ("`python -c pass`", [sys.executable, "-c", "pass"]),
+        ("`python -c 'import typer'`", [sys.executable, "-c", "import typer"]),
+        ("`migrate --version`", migrate_cmd("--version")),
+        ("`migrate --help`", migrate_cmd("--help")),
+        ("`migrate codemod --help`", migrate_cmd("codemod", "--help")),
+    ]
+    times: dict[str, list[float]] = {name: [] for name, _ in cmds}
+    for _ in range(repeat):
+        for name, cmd in cmds:  # in turn, so a slow moment of the machine hits every command alike
+            times[name].append(timed_process(cmd)[0])
+    rss = {name: peak_rss(cmd) for name, cmd in cmds}
+    med = {name: statistics.median(v) for name, v in times.items()}
+    floor, typer_floor = med["`python -c pass`"], med["`python -c 'import typer'`"]
+    return [
+        [name, med[name] * 1000, med[name] / floor, med[name] / typer_floor, rss[name], "under 150 ms" if name.startswith("`migrate") else ""]
+        for name, _ in cmds
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=50_000)
-    ap.add_argument("--hit-rate", type=float, default=0.015)
+    ap.add_argument("--hit-rates", default="0.001,0.015", help="comma-separated shares of files naming the key")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--keep", action="store_true", help="keep the generated tree (its path is printed)")
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
     print_machine()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-codemod-"))
-    tree = tmp / "tree"
-    t0 = time.perf_counter()
-    n_hits = generate(tree, args.files, args.hit_rate)
-    print(f"generated {args.files:,} files ({n_hits:,} naming BROWSE_PROJECTS) in {time.perf_counter() - t0:.1f}s under {tree}")
-    flush()
-    rows = []
-    try:
-        # warm the page cache once, as every timed run after the first would be
-        subprocess.run(["grep", "-rl", "BROWSE_PROJECTS", str(tree)], capture_output=True)
-
-        g_t, g_out = median_time(lambda: subprocess.run(["grep", "-rl", "BROWSE_PROJECTS", str(tree)], capture_output=True, text=True), args.repeat)
-        g_files = len(g_out.stdout.splitlines())
-        rows.append(["grep -rl BROWSE_PROJECTS", args.files, g_files, "-", g_t, args.files / g_t])
-
-        for jobs in sorted({1, args.jobs}):
-            t, rep = median_time(lambda: run([str(tree)], mode="check", jobs=jobs), args.repeat)
-            c = rep.counts()
-            sites = f"{c['rewritten']}/{c['needs-review']}/{c['report-only']}"
-            rows.append([f"codemod --check, in-process, jobs={jobs}", rep.files_scanned, rep.files_matched, sites, t, args.files / t])
-
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        cmd = [sys.executable, "-m", "migrate", "codemod", str(tree), "--check", "--json", "--jobs", str(args.jobs)]
-        t, p = median_time(lambda: subprocess.run(cmd, capture_output=True, text=True, env=env), args.repeat)
-        if p.returncode not in (0, 1):
-            raise SystemExit(f"CLI failed ({p.returncode}): {p.stderr[-2000:]}")
-        rows.append([f"migrate codemod --check (CLI), jobs={args.jobs}", args.files, "-", "-", t, args.files / t])
-    finally:
-        if args.keep:
-            print(f"tree kept at {tree}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "migrate")], check=True)
+    startup = bench_startup(max(args.repeat, 11))
     print()
-    print(
-        table(
-            f"codemod on {args.files:,} files ({n_hits:,} with BROWSE_PROJECTS), median of {args.repeat}",
-            ["what", "files scanned", "files matched", "sites (rw/review/report)", "seconds", "files/s"],
-            rows,
-        )
-    )
-    print("files/s is the generated tree's file count divided by wall time (grep and the CLI walk every file;")
-    print("the codemod skips node_modules and unsupported files before reading them).")
-    save_results("bench_codemod", {"files": args.files, "hits": n_hits, "rows": rows})
+    print(table(f"start-up, median of {max(args.repeat, 11)} whole processes", ["command", "ms", "vs python", "vs python + typer", "peak RSS MiB", "target"], startup))
+    flush()
+    trees = []
+    for rate in (float(r) for r in args.hit_rates.split(",")):
+        res = bench_tree(args.files, rate, args.repeat, args.jobs)
+        trees.append(res)
+        print()
+        print(table(
+            f"codemod on {args.files:,} files, {res['hits']:,} naming BROWSE_PROJECTS ({res['sites']} sites rewritten/review/report), median of {args.repeat}",
+            ["what", "files scanned / with the key", "seconds", "vs grep", "peak RSS MiB", "target"],
+            res["rows"],
+        ))
+        flush()
+    print("vs grep: the median of run-by-run ratios (the CLI and grep run in turn); in-process rows divide by grep's median.")
+    save_results("bench_codemod", {"startup": startup, "trees": trees})
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from migrate.codemod import run
-from migrate.codemod.runner import write_atomic
+from migrate.codemod.runner import PARALLEL_MIN_HITS, write_atomic
 from migrate.codemod.scanner import iter_candidates
 
 KEY_JS = 'fetch(`/rest/api/3/mypermissions?issueKey=${k}&permissions=BROWSE_PROJECTS`);\n'
@@ -89,13 +89,15 @@ def test_missing_path_raises(tmp_path):
 
 
 def test_parallel_equals_sequential(tmp_path):
-    for i in range(450):  # above the pool threshold
-        put(tmp_path, f"d{i % 7}/f{i}.ts", KEY_JS if i % 50 == 0 else "export const x = 1;\n")
+    for i in range(450):  # the files holding the key are above the pool threshold
+        put(tmp_path, f"d{i % 7}/f{i}.ts", KEY_JS if i % 2 == 0 else "export const x = 1;\n")
+    assert 225 >= PARALLEL_MIN_HITS
     seq = run([str(tmp_path)], mode="check", jobs=1)
     par = run([str(tmp_path)], mode="check", jobs=2)
     assert seq.files_scanned == par.files_scanned == 450
+    assert seq.files_matched == par.files_matched == 225
     assert [(f.file, f.line, f.rule, f.classification) for f in seq.findings] == [(f.file, f.line, f.rule, f.classification) for f in par.findings]
-    assert len(par.changed_files) == 9
+    assert len(par.changed_files) == 225
 
 
 def test_write_keeps_mode_and_refuses_concurrent_change(tmp_path):
