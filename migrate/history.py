@@ -302,7 +302,7 @@ class Ledger:
         journal: Path | None,
     ) -> None:
         touched = sorted(set(schemes))
-        afters = {str(c.scheme_id): short_fingerprint(c.after_fingerprint) for c in plan.changes if c.scheme_id in set(touched)}
+        afters = {str(c.scheme_id): short_fingerprint(c.derived_after_fingerprint()) for c in plan.changes if c.scheme_id in set(touched)}
         self._append(
             {
                 "event": "apply",

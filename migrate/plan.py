@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Literal, Mapping
+from typing import Annotated, Any, Iterable, Literal, Mapping
+
+import msgspec
 
 from migrate.errors import ConfigError
 from migrate.model import Grant, Holder, Scheme, SiteInfo, fingerprint_grants, grant_keys
@@ -18,12 +20,21 @@ MODES = ("add", "finish")
 Action = Literal["add", "remove"]
 
 
-@dataclass(frozen=True)
-class Operation:
+def _check_operation(action: str, grant_id: int | None) -> None:
+    if action == "remove" and grant_id is None:
+        raise ValueError("a remove operation needs the grant_id it removes")
+
+
+class Operation(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, forbid_unknown_fields=True):
+    """One grant-level write of a plan. A msgspec Struct: plan files decode straight into operations."""
+
     action: Action
-    permission: str
+    permission: Annotated[str, msgspec.Meta(min_length=1)]
     holder: Holder
     grant_id: int | None = None  # for "remove": the id of the grant in the before-state
+
+    def __post_init__(self) -> None:
+        _check_operation(self.action, self.grant_id)
 
     @property
     def key(self) -> tuple[str, tuple[str, str | None]]:
@@ -44,8 +55,6 @@ class Operation:
         gid = d.get("grant_id")
         if gid is not None and (not isinstance(gid, int) or isinstance(gid, bool)):
             raise ValueError("operation grant_id must be an integer")
-        if d["action"] == "remove" and gid is None:
-            raise ValueError("a remove operation needs the grant_id it removes")
         return cls(action=d["action"], permission=d["permission"], holder=Holder.from_json(d.get("holder")), grant_id=gid)
 
 
@@ -74,9 +83,19 @@ class SchemeChange:
         kept = tuple(g for g in self.before if g.id is None or g.id not in removed)
         return kept + tuple(Grant(permission=o.permission, holder=o.holder) for o in self.adds)
 
-    @cached_property  # hashing every grant is the costly part of saving and showing big plans
+    @cached_property  # hashing every grant is the costly part of saving big plans
     def after_fingerprint(self) -> str:
+        """The after-state's fingerprint: as a plan file stores it (trusted once its checksum matched), or
+        computed. Whatever decides something on the site (the history's chain) uses derived_after_fingerprint."""
+        return self.derived_after_fingerprint()
+
+    def derived_after_fingerprint(self) -> str:
         return fingerprint_grants(self.after())
+
+    def trust_after_fingerprint(self, fingerprint: str) -> "SchemeChange":
+        """Take the after fingerprint a checksummed plan file stores, instead of hashing every grant again."""
+        self.__dict__["after_fingerprint"] = fingerprint
+        return self
 
     def after_keys(self) -> frozenset:
         return grant_keys(self.after())

@@ -63,8 +63,17 @@ def rederive(plan: Plan, *, source: str = "the plan") -> None:
     Raises PlanFileError naming the first differing scheme and operation. Pure: no I/O.
     """
     for c in plan.changes:
-        expected = plan_scheme(Scheme(id=c.scheme_id, name=c.scheme_name, grants=c.before), plan.rule, plan.mode)
+        scheme = Scheme(id=c.scheme_id, name=c.scheme_name, grants=c.before)
+        expected = plan_scheme(scheme, plan.rule, plan.mode)
         want = expected.operations if expected is not None else ()
+        fingerprint = expected.fingerprint if expected is not None else scheme.fingerprint
+        if fingerprint != c.fingerprint:
+            # the fingerprint is what the history chains plans by: it must be the before-state's
+            raise PlanFileError(
+                f"{source} is malformed: scheme {c.scheme_id} {c.scheme_name!r}: the before-state does not match "
+                "its fingerprint",
+                hint="the file was edited after `migrate plan` wrote it: make a new plan (and never edit plan files)",
+            )
         if want == c.operations:
             continue
         i = next((i for i, (a, b) in enumerate(zip(c.operations, want)) if a != b), min(len(c.operations), len(want)))

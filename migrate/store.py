@@ -74,16 +74,24 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+def read_user_bytes(path: Path | str, what: str, error: type[Exception]) -> bytes:
+    """Read a file the user named, or raise `error` saying which file and why (missing, unreadable)."""
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{what} {p} does not exist") from None
+    except IsADirectoryError:
+        raise error(f"cannot read {what} {p}: it is a folder") from None
+    except OSError as e:
+        raise error(f"cannot read {what} {p}: {e.strerror or e}") from None
+
+
 def read_user_text(path: Path | str, what: str, error: type[Exception]) -> str:
     """Read a file the user named (plan, rule, sites file) as UTF-8, or raise `error` with a message
     that says which file and why, so each loader reports a missing or unreadable file the same way."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise error(f"{what} {p} does not exist") from None
-    except OSError as e:
-        raise error(f"cannot read {what} {p}: {e.strerror or e}") from None
+    raw = read_user_bytes(p, what, error)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

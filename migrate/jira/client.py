@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -43,7 +43,10 @@ from migrate.model import (
     SiteInfo,
     int_id,
     parse_permissions,
+    parse_scheme_list,
 )
+
+Decode = Callable[[bytes], Any]
 from migrate.redact import redact
 
 log = logging.getLogger("migrate.jira")
@@ -195,7 +198,7 @@ class JiraClient:
         return sum(v for k, v in self.stats.items() if k.startswith("http:"))
 
     def _send_once(
-        self, method: str, path: str, *, params: Any = None, body: Any = None, raw_json: bool = True
+        self, method: str, path: str, *, params: Any = None, body: Any = None, decode: Decode | None = None
     ) -> Any:
         url = self.url + path
         headers = {"Authorization": self._auth_header}
@@ -235,7 +238,7 @@ class JiraClient:
         log.debug("%s %s -> %s in %.0f ms", method, path, resp.status_code, (time.monotonic() - started) * 1000)
         with self._lock:
             self.stats[f"status:{resp.status_code}"] += 1
-        return self._handle(method, path, resp)
+        return self._handle(method, path, resp, decode)
 
     def _tls_diagnosis(self, e: Exception) -> tuple[str, str | None]:
         """(what, hint) for a TLS failure: the common cause is a plain-http server spoken to over https."""
@@ -279,19 +282,30 @@ class JiraClient:
         err.cause_name = type(e).__name__  # type: ignore[attr-defined]
         return err
 
-    def _handle(self, method: str, path: str, resp: requests.Response) -> Any:
+    def _handle(self, method: str, path: str, resp: requests.Response, decode: Decode | None = None) -> Any:
         status = resp.status_code
         ctype = resp.headers.get("Content-Type", "")
         body: Any = None
-        text = resp.text if resp.content else ""
+        raw = resp.content
+        # Bytes, not resp.text: without a charset in Content-Type, requests guesses the encoding of every
+        # body by scanning it, which cost more CPU than the rest of a request. JSON is UTF-8 (RFC 8259).
+        unreadable: InvalidResponseError | None = None
+        if 200 <= status < 300 and decode is not None and raw and status != 204:
+            try:
+                return decode(raw)
+            except InvalidResponseError as e:
+                unreadable = e  # said below, unless the body is not JSON at all (a proxy's page says more)
+        text = raw.decode("utf-8", "replace") if raw else ""
         if text:
             try:
-                body = json.loads(text)
+                body = json.loads(raw)
             except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting from a broken proxy
                 body = None
         if 200 <= status < 300:
             if status == 204 or not text:
                 return None
+            if body is not None and unreadable is not None:
+                raise InvalidResponseError(f"{method} {path}: {unreadable.message}", status=status, method=method, path=path)
             if body is None:
                 snippet = redact(" ".join(text.split())[:120])
                 raise InvalidResponseError(
@@ -374,9 +388,11 @@ class JiraClient:
         ) + "; migrate does not follow redirects, so credentials only ever go to the host you named"
         return JiraError(f"{where}: the server redirects ({status}) to {shown}", hint=hint, **common)
 
-    def request(self, method: str, rel: str, *, params: Any = None, body: Any = None) -> Any:
+    def request(self, method: str, rel: str, *, params: Any = None, body: Any = None, decode: Decode | None = None) -> Any:
+        """Send one request (retried per the policy). `decode` turns a 2xx body's bytes into the result
+        (default: any JSON); it raises InvalidResponseError for a body it cannot read."""
         path = self._path(rel)
-        return self.retry.call(method, lambda: self._send_once(method, path, params=params, body=body))
+        return self.retry.call(method, lambda: self._send_once(method, path, params=params, body=body, decode=decode))
 
     # ------------------------------------------------------------------ endpoints
 
@@ -450,10 +466,7 @@ class JiraClient:
 
     def list_schemes(self) -> list[Scheme]:
         """Every scheme with every grant, in one request (the endpoint is not paginated)."""
-        data = self.request("GET", "/permissionscheme", params={"expand": SCHEME_EXPAND})
-        if not isinstance(data, dict) or not isinstance(data.get("permissionSchemes"), list):
-            raise InvalidResponseError("GET /permissionscheme did not return {permissionSchemes: [...]}")
-        return [Scheme.from_json(s) for s in data["permissionSchemes"]]
+        return self.request("GET", "/permissionscheme", params={"expand": SCHEME_EXPAND}, decode=parse_scheme_list)
 
     def get_scheme(self, scheme_id: int) -> Scheme:
         return Scheme.from_json(self.request("GET", f"/permissionscheme/{int(scheme_id)}", params={"expand": SCHEME_EXPAND}))
