@@ -183,11 +183,20 @@ class Holder(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, forbid_u
         if not isinstance(htype, str) or not htype:
             raise InvalidResponseError("permission holder has no 'type'")
         extra = {k: v for k, v in d.items() if k not in ("type", "parameter", "value")}
+        raw: dict[str, msgspec.Raw] = {}
+        for k in HOLDER_EXPANSIONS:
+            if k in extra:
+                try:  # kept as the fast path keeps them, so both write the same plan file
+                    raw[k] = msgspec.Raw(msgspec.json.encode(extra[k]))
+                except (msgspec.EncodeError, TypeError, ValueError, OverflowError, RecursionError):
+                    continue
+                del extra[k]
         return cls(
             type=htype,
             parameter=_opt_str(d.get("parameter"), "holder parameter"),
             value=_opt_str(d.get("value"), "holder value"),
             extra=extra,
+            **raw,
         )
 
 
@@ -252,27 +261,27 @@ class Grant(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, forbid_un
 
 
 def grant_keys(grants: Iterable[Grant]) -> frozenset:
-    return frozenset([(g.permission, g.holder.identity) for g in grants])
-
-
-# What json.dumps escapes with ensure_ascii=False; a string without any of these is written as is.
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
+    # Holder.identity inlined (`value or parameter or None` is the same rule): this runs for every grant of
+    # every scheme when planning, re-deriving and fingerprinting
+    return frozenset([(g.permission, (g.holder.type, g.holder.value or g.holder.parameter or None)) for g in grants])
 
 
 def _key_line(permission: str, htype: str, ident: str | None) -> str:
-    """json.dumps([permission, htype, ident], ensure_ascii=False), without json.dumps for the usual strings."""
-    if ident is None:
-        if _NEEDS_ESCAPE.search(permission) or _NEEDS_ESCAPE.search(htype):
-            return json.dumps([permission, htype, None], ensure_ascii=False)
-        return f'["{permission}", "{htype}", null]'
-    if _NEEDS_ESCAPE.search(permission) or _NEEDS_ESCAPE.search(htype) or _NEEDS_ESCAPE.search(ident):
-        return json.dumps([permission, htype, ident], ensure_ascii=False)
-    return f'["{permission}", "{htype}", "{ident}"]'
+    """json.dumps([permission, htype, ident], ensure_ascii=False), without json.dumps for the usual strings.
+
+    json.dumps escapes only '"', '\\' and control characters here; a string that has none of them (checked
+    together, with isprintable, which is stricter) is written as is."""
+    plain = permission + htype + (ident or "")
+    if plain.isprintable() and '"' not in plain and "\\" not in plain:
+        if ident is None:
+            return f'["{permission}", "{htype}", null]'
+        return f'["{permission}", "{htype}", "{ident}"]'
+    return json.dumps([permission, htype, ident], ensure_ascii=False)
 
 
 def fingerprint_keys(keys: Iterable[tuple[str, tuple[str, str | None]]]) -> str:
     """The fingerprint of a set of grant keys (see fingerprint_grants)."""
-    lines = sorted([_key_line(p, h[0], h[1]) for p, h in set(keys)])
+    lines = sorted([_key_line(p, h[0], h[1]) for p, h in (keys if isinstance(keys, (set, frozenset)) else set(keys))])
     return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 

@@ -22,18 +22,18 @@ import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Iterator, Literal
 
 import msgspec
 
 from migrate import __version__
-from migrate.errors import ConfigError, InvalidResponseError, PlanFileError
+from migrate.errors import ConfigError, InvalidResponseError, MigrateError, PlanFileError
 from migrate.jira.client import normalise_site_url
-from migrate.model import Grant, SiteInfo, fingerprint_grants
+from migrate.model import Grant, Holder, SiteInfo, fingerprint_grants
 from migrate.plan import Operation, Plan, SchemeChange
 from migrate.rules import Rule
 from migrate.siteurl import same_site
-from migrate.store import atomic_write_bytes, read_user_bytes, site_slug
+from migrate.store import atomic_write_chunks, read_user_bytes, site_slug
 
 FORMAT_VERSION = "2.0"
 LEGACY_MAJOR = 1  # format 1.x: canonical-JSON checksum; still read, never written
@@ -46,16 +46,42 @@ _CHECKSUM_LINE = b'  "checksum": '
 
 
 # --------------------------------------------------------------------------- the typed document
+#
+# Holders are written once, in the plan's holder table, and grants and operations name them by their
+# index there: a site's holders recur in scheme after scheme, and a grant row [id, permission, holder]
+# decodes several times faster than a grant object with its holder inside (the grant's REST link, "self",
+# is not kept: it is an address, not state; snapshots keep everything the site sent).
+
+HolderIndex = Annotated[int, msgspec.Meta(ge=0)]
+Key = Annotated[str, msgspec.Meta(min_length=1)]
 
 
-class ChangeDoc(msgspec.Struct, gc=False, omit_defaults=False):
+class GrantRow(msgspec.Struct, array_like=True, gc=False):
+    """[id, permission, holder index, {other fields the site sent}?]"""
+
+    id: int | None
+    permission: Key
+    holder: HolderIndex
+    extra: dict[str, Any] = {}
+
+
+class OperationRow(msgspec.Struct, array_like=True, gc=False):
+    """[action, permission, holder index, grant id (removes)?]"""
+
+    action: Literal["add", "remove"]
+    permission: Key
+    holder: HolderIndex
+    grant_id: int | None = None
+
+
+class ChangeDoc(msgspec.Struct, gc=False):
     """One scheme change as a plan file holds it."""
 
     scheme_id: int
     scheme_name: str
     fingerprint: str
-    before: list[Grant]
-    operations: list[Operation]
+    before: list[GrantRow]
+    operations: list[OperationRow]
     after_fingerprint: str | None = None
     projects: list[str] = []
     notes: list[str] = []
@@ -69,6 +95,7 @@ class PlanDoc(msgspec.Struct, gc=False):
     site: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
     rule: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
     mode: str | msgspec.UnsetType = msgspec.UNSET
+    holders: list[Holder] = []
     changes: list[ChangeDoc] | msgspec.UnsetType = msgspec.UNSET
     tool_version: str = ""
     created_at: str = ""
@@ -95,7 +122,9 @@ _FIELD_WORDS = {
     "notes": "a list of strings",
     "projects": "a list of strings",
     "unchanged": "a list of scheme ids",
-    "action": "an operation's action 'add' or 'remove'",
+    "holders": "a list of permission holders",
+    "before": "a list of grants, each [id, permission, holder index]",
+    "operations": "a list of operations, each [action 'add' or 'remove', permission, holder index, grant id]",
 }
 
 
@@ -121,17 +150,129 @@ def _explain(e: msgspec.ValidationError) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def _change_doc(c: SchemeChange) -> ChangeDoc:
-    return ChangeDoc(
-        scheme_id=c.scheme_id,
-        scheme_name=c.scheme_name,
-        fingerprint=c.fingerprint,
-        before=list(c.before),
-        operations=list(c.operations),
-        after_fingerprint=c.after_fingerprint,
-        projects=list(c.projects),
-        notes=list(c.notes),
+class _HolderTable:
+    """The plan's holders, each once (exactly as the site sent it, expansions included), by index."""
+
+    def __init__(self) -> None:
+        self.rows: list[bytes] = []
+        self._by_text: dict[bytes, int] = {}
+        self._by_object: dict[int, int] = {}  # the same Holder object recurs in a scheme's grants and operations
+        self._keep: list[Any] = []  # the objects whose id() is a key above stay alive while the table does
+
+    def index(self, holder: Any) -> Any:
+        i = self._by_object.get(id(holder))
+        if i is not None:
+            return i
+        if isinstance(holder, Holder) and not holder.extra:
+            text = _encoder.encode(holder)
+        elif isinstance(holder, Holder):  # built by hand: expansions in `extra` are written where a site's go
+            text = _encoder.encode(Holder.from_json(holder.to_json()))
+        else:  # a hand-edited document: a holder as JSON, laid out as it is (the loader judges it)
+            try:
+                text = _encoder.encode(Holder.from_json(holder))
+            except (MigrateError, msgspec.EncodeError, TypeError, ValueError):
+                return holder
+        i = self._by_text.get(text)
+        if i is None:
+            i = self._by_text[text] = len(self.rows)
+            self.rows.append(text)
+        self._by_object[id(holder)] = i
+        self._keep.append(holder)
+        return i
+
+
+def _kept(extra: Any) -> dict[str, Any]:
+    return {k: v for k, v in extra.items() if k != "self"} if extra else {}
+
+
+def _change_row(c: SchemeChange, table: _HolderTable) -> bytes:
+    index = table.index
+    before = [
+        (g.id, g.permission, index(g.holder), _kept(g.extra)) if _kept(g.extra) else (g.id, g.permission, index(g.holder))
+        for g in c.before
+    ]
+    ops = [
+        (o.action, o.permission, index(o.holder), o.grant_id) if o.grant_id is not None else (o.action, o.permission, index(o.holder))
+        for o in c.operations
+    ]
+    return _encoder.encode(
+        {
+            "scheme_id": c.scheme_id,
+            "scheme_name": c.scheme_name,
+            "fingerprint": c.fingerprint,
+            "after_fingerprint": c.after_fingerprint,
+            "projects": c.projects,
+            "notes": c.notes,
+            "before": before,
+            "operations": ops,
+        }
     )
+
+
+def _doc_change_row(c: Any, table: _HolderTable) -> bytes:
+    """One change of a plan document (grants and operations as JSON objects), packed like _change_row;
+    whatever does not have the expected shape is laid out as it is, for the loader to refuse."""
+    if not isinstance(c, dict):
+        return _encoder.encode(c)
+    row = dict(c)
+
+    def grant(g: Any) -> Any:
+        if not isinstance(g, dict) or not isinstance(g.get("holder"), dict):
+            return g
+        extra = {k: v for k, v in g.items() if k not in ("id", "permission", "holder", "self")}
+        out = [g.get("id"), g.get("permission"), table.index(g["holder"])]
+        return out + [extra] if extra else out
+
+    def op(o: Any) -> Any:
+        if not isinstance(o, dict) or not isinstance(o.get("holder"), dict):
+            return o
+        out = [o.get("action"), o.get("permission"), table.index(o["holder"])]
+        return out + [o["grant_id"]] if o.get("grant_id") is not None else out
+
+    if isinstance(row.get("before"), list):
+        row["before"] = [grant(g) for g in row["before"]]
+    if isinstance(row.get("operations"), list):
+        row["operations"] = [op(o) for o in row["operations"]]
+    return _encoder.encode(row)
+
+
+def _unpacked(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document read from a format-2 file (rows naming holders by index) with each grant and operation
+    written out in full again, as plan_to_json gives it; rows that do not have the expected shape stay."""
+    holders = doc.get("holders")
+    changes = doc.get("changes")
+    if not isinstance(holders, list) or not isinstance(changes, list):
+        return doc
+
+    def holder(i: Any) -> Any:
+        ok = isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(holders)
+        return holders[i] if ok else i
+
+    def grant(r: Any) -> Any:
+        if not isinstance(r, list) or len(r) not in (3, 4) or not isinstance(holder(r[2]), dict):
+            return r
+        out = dict(r[3]) if len(r) == 4 and isinstance(r[3], dict) else {}
+        out.update({"id": r[0], "permission": r[1], "holder": holder(r[2])})
+        return out
+
+    def op(r: Any) -> Any:
+        if not isinstance(r, list) or len(r) not in (3, 4) or not isinstance(holder(r[2]), dict):
+            return r
+        out = {"action": r[0], "permission": r[1], "holder": holder(r[2])}
+        if len(r) == 4:
+            out["grant_id"] = r[3]
+        return out
+
+    out_changes = []
+    for c in changes:
+        if isinstance(c, dict):
+            c = dict(c)
+            if isinstance(c.get("before"), list):
+                c["before"] = [grant(r) for r in c["before"]]
+            if isinstance(c.get("operations"), list):
+                c["operations"] = [op(r) for r in c["operations"]]
+        out_changes.append(c)
+    return {k: v for k, v in doc.items() if k != "holders"} | {"changes": out_changes}
 
 
 def _header(plan: Plan) -> dict[str, Any]:
@@ -151,43 +292,86 @@ def _header(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _layout(fields: dict[str, Any], changes: list[bytes] | None) -> bytes:
-    """One line per top-level field and one per scheme change, then the checksum over every byte before it.
+def _array(name: bytes, rows: list[bytes]) -> bytes:
+    if not rows:
+        return b'  "' + name + b'": [],\n'
+    return b'  "' + name + b'": [\n    ' + b",\n    ".join(rows) + b"\n  ],\n"
 
-    Indenting every grant made a 5,000-scheme plan ~280 MB; this greps and diffs by scheme
+
+def _layout(
+    fields: dict[str, Any], holders: list[bytes], changes: list[bytes] | None, sealed: list[str] | None = None
+) -> Iterator[bytes]:
+    """The file, piece by piece: one line per top-level field, per holder and per scheme change, then the
+    checksum over every byte before it (`sealed` receives it).
+
+    Indenting every grant made a 5,000-scheme plan ~280 MB; one line per change greps and diffs by scheme
     (`python -m json.tool PLAN` indents it all).
     """
-    parts = [b"{\n"]
+    digest = hashlib.sha256()
+    head = [b"{\n"]
     for key, value in fields.items():
-        parts.append(b"  " + _encoder.encode(key) + b": " + _encoder.encode(value) + b",\n")
-    if changes:
-        parts.append(b'  "changes": [\n    ' + b",\n    ".join(changes) + b"\n  ],\n")
-    elif changes is not None:
-        parts.append(b'  "changes": [],\n')
-    body = b"".join(parts)
-    digest = "sha256:" + hashlib.sha256(body).hexdigest()
-    return body + _CHECKSUM_LINE + _encoder.encode(digest) + b"\n}\n"
+        head.append(b"  " + _encoder.encode(key) + b": " + _encoder.encode(value) + b",\n")
+    pieces = [b"".join(head), _array(b"holders", holders)]
+    if changes is not None:
+        pieces.append(_array(b"changes", changes[:0]) if not changes else b'  "changes": [\n')
+        for i, row in enumerate(changes):
+            pieces.append(b"    " + row + (b",\n" if i + 1 < len(changes) else b"\n  ],\n"))
+    for piece in pieces:
+        digest.update(piece)
+        yield piece
+    checksum = "sha256:" + digest.hexdigest()
+    if sealed is not None:
+        sealed.append(checksum)
+    yield _CHECKSUM_LINE + _encoder.encode(checksum) + b"\n}\n"
+
+
+def _plan_layout(plan: Plan, sealed: list[str] | None = None) -> Iterator[bytes]:
+    table = _HolderTable()
+    changes = [_change_row(c, table) for c in plan.changes]
+    return _layout(_header(plan), table.rows, changes, sealed)
 
 
 def encode_plan(plan: Plan) -> bytes:
     """The plan file's bytes (format 2)."""
-    changes = [_encoder.encode(_change_doc(c)) for c in plan.changes]
-    return _layout(_header(plan), changes)
+    return b"".join(_plan_layout(plan))
 
 
 def encode_plan_doc(doc: dict[str, Any]) -> bytes:
-    """Lay out a plan document (a dict, e.g. one a test edited) as a format-2 file with a fresh checksum."""
-    fields = {k: v for k, v in doc.items() if k not in ("checksum", "changes")}
+    """Lay out a plan document (as plan_to_json gives it, e.g. one a test edited) as a format-2 file, with
+    a fresh checksum."""
+    doc = _unpacked(doc)
+    fields = {k: v for k, v in doc.items() if k not in ("checksum", "changes", "holders")}
     changes = doc.get("changes")
     if changes is not None and not isinstance(changes, list):
         fields["changes"] = changes
         changes = None
-    return _layout(fields, None if changes is None else [_encoder.encode(c) for c in changes])
+    table = _HolderTable()
+    rows = None if changes is None else [_doc_change_row(c, table) for c in changes]
+    return b"".join(_layout(fields, table.rows, rows))
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
-    """The plan file as a JSON document (with its checksum)."""
-    return json.loads(encode_plan(plan))
+    """The plan as a JSON document: the file's fields, each grant and operation with its holder in full
+    (as the site sent it), and the checksum of the file `save_plan` writes."""
+    sealed: list[str] = []
+    for _ in _plan_layout(plan, sealed):
+        pass
+    doc = _header(plan)
+    doc["changes"] = [
+        {
+            "scheme_id": c.scheme_id,
+            "scheme_name": c.scheme_name,
+            "fingerprint": c.fingerprint,
+            "after_fingerprint": c.after_fingerprint,
+            "projects": list(c.projects),
+            "notes": list(c.notes),
+            "before": [g.to_json() for g in c.before],
+            "operations": [o.to_json() for o in c.operations],
+        }
+        for c in plan.changes
+    ]
+    doc["checksum"] = sealed[0]
+    return doc
 
 
 def checksum_of(doc: dict[str, Any]) -> str:
@@ -205,7 +389,10 @@ def plan_id(plan_or_doc: Plan | dict[str, Any]) -> str:
     if isinstance(plan_or_doc, Plan):
         cs = plan_or_doc.meta.get("checksum") if plan_or_doc.meta else None
         if not cs:
-            cs = _TAIL.search(encode_plan(plan_or_doc)).group(1).decode()  # type: ignore[union-attr]
+            sealed: list[str] = []
+            for _ in _plan_layout(plan_or_doc, sealed):
+                pass
+            cs = sealed[0]
     else:
         cs = plan_or_doc["checksum"]
     return str(cs).split(":", 1)[-1][:16]
@@ -286,12 +473,18 @@ def _plan_from_doc(d: PlanDoc, checksum: str, source: str) -> Plan:
         site, rule, mode = _site_rule_mode(d.site, d.rule, d.mode, source)
         if d.changes is msgspec.UNSET:
             raise PlanFileError("malformed plan file: plan has no 'changes'")
+        holders = d.holders
         changes = []
         seen_ids: set[int] = set()
         for i, c in enumerate(d.changes):
             where = f"changes[{i}]"
-            before = tuple(c.before)
-            ops = tuple(c.operations)
+            try:
+                before = tuple([Grant(r.permission, holders[r.holder], r.id, extra=r.extra) for r in c.before])
+                ops = tuple([Operation(o.action, o.permission, holders[o.holder], o.grant_id) for o in c.operations])
+            except IndexError:
+                raise PlanFileError(
+                    f"malformed plan file: {where} names a holder the plan's holder table ({len(holders)}) does not have"
+                ) from None
             _check_operations(before, ops, where)
             if c.scheme_id in seen_ids:
                 raise PlanFileError(f"malformed plan file: scheme {c.scheme_id} appears twice")
@@ -329,8 +522,16 @@ def _plan_from_doc(d: PlanDoc, checksum: str, source: str) -> Plan:
         raise PlanFileError(f"malformed plan file {source}: {getattr(e, 'message', e)}") from None
 
 
+def _tail(raw: bytes) -> re.Match[bytes] | None:
+    """The checksum line at the end of a format-2 file (searched in the last bytes only: a regex anchored
+    at the end still walks the whole buffer)."""
+    start = max(0, len(raw) - 128)
+    m = _TAIL.search(raw, start)
+    return m
+
+
 def _load_v2(raw: bytes, source: str) -> Plan:
-    tail = _TAIL.search(raw)
+    tail = _tail(raw)
     if tail is None:
         raise _bad_checksum(source)
     stored = tail.group(1).decode()
@@ -359,7 +560,7 @@ def plan_from_json(doc: Any, *, source: str = "plan") -> Plan:
         raw = encode_plan_doc(doc)
     except (msgspec.EncodeError, UnicodeEncodeError, ValueError, TypeError, OverflowError, RecursionError):
         raise PlanFileError(f"{source} holds text or numbers no plan can contain") from None
-    tail = _TAIL.search(raw)
+    tail = _tail(raw)
     if not isinstance(stored, str) or tail is None or tail.group(1).decode() != stored:
         raise _bad_checksum(source)
     return _load_v2(raw, source)
@@ -436,10 +637,10 @@ def default_plan_path(plan: Plan, directory: Path = DEFAULT_DIR) -> Path:
 
 def save_plan(plan: Plan, path: Path | None = None, *, directory: Path = DEFAULT_DIR) -> Path:
     target = Path(path) if path else default_plan_path(plan, directory)
-    raw = encode_plan(plan)
-    atomic_write_bytes(target, raw)
-    if plan.meta is not None and isinstance(plan.meta, dict):
-        plan.meta["checksum"] = _TAIL.search(raw).group(1).decode()  # type: ignore[union-attr]
+    sealed: list[str] = []
+    atomic_write_chunks(target, _plan_layout(plan, sealed))
+    if isinstance(plan.meta, dict):
+        plan.meta["checksum"] = sealed[0]  # the id `migrate plan` prints, without encoding the plan again
     return target
 
 
@@ -447,7 +648,7 @@ def load_plan(path: Path | str) -> Plan:
     p = Path(path)
     source = f"plan file {p}"
     raw = read_user_bytes(p, "plan file", PlanFileError)
-    if _TAIL.search(raw) is None:
+    if _tail(raw) is None:
         return _load_text(raw, p, source)  # format 1.x, or not a plan at all: the old way says which
     try:
         head = _head_decoder.decode(raw)

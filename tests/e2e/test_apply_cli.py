@@ -361,7 +361,7 @@ def test_plan_for_another_site_is_refused(sandbox_factory, sandbox, env, cli, tm
 def test_tampered_plan_is_refused(sandbox, env, cli, tmp_path):
     plan = make_plan(cli, tmp_path)
     doc = json.loads(plan.read_text())
-    doc["changes"][0]["operations"][0]["permission"] = "ADMINISTER_PROJECTS"
+    doc["changes"][0]["operations"][0][1] = "ADMINISTER_PROJECTS"  # [action, permission, holder index]
     plan.write_text(json.dumps(doc))
     r = cli("apply", plan, "--yes")
     assert r.exit_code == 1 and "checksum" in r.stderr

@@ -18,7 +18,7 @@ from migrate.apply import apply_plan
 from migrate.credentials import Credentials
 from migrate.jira.client import JiraClient
 from migrate.model import Grant, fingerprint_grants
-from migrate.planfile import encode_plan_doc, load_plan
+from migrate.planfile import encode_plan_doc, load_plan, plan_to_json
 from migrate.rollback import rollback
 from test_apply_cli import apply_json, duplicates, make_plan, no_puts, planned, site_grants_verbatim, site_keys
 
@@ -165,7 +165,7 @@ def test_two_machines_applying_at_the_same_time_meet_without_a_400_storm(sandbox
 
 
 def _reseal(path: Path, mutate) -> None:
-    doc = json.loads(path.read_text())
+    doc = plan_to_json(load_plan(path))  # each grant and operation with its holder written out in full
     mutate(doc)
     for c in doc["changes"]:
         c["fingerprint"] = fingerprint_grants(Grant.from_json(g) for g in c["before"])
