@@ -210,7 +210,7 @@ class Grant(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, forbid_un
     permission: str
     holder: Holder
     id: int | None = None
-    link: str | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="self")
+    link: msgspec.Raw | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="self")  # kept undecoded
     extra: Mapping[str, Any] = msgspec.field(default_factory=dict, name="+extra")
 
     def __eq__(self, other: object) -> bool:
@@ -232,7 +232,7 @@ class Grant(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, forbid_un
     @property
     def extras(self) -> dict[str, Any]:
         """Every field beyond id, permission and holder, as the site sent it."""
-        out: dict[str, Any] = {} if self.link is msgspec.UNSET else {"self": self.link}
+        out: dict[str, Any] = {} if self.link is msgspec.UNSET else {"self": _decoded(self.link)}
         out.update(self.extra)
         return out
 
@@ -279,10 +279,44 @@ def _key_line(permission: str, htype: str, ident: str | None) -> str:
     return json.dumps([permission, htype, ident], ensure_ascii=False)
 
 
+def key_line(key: tuple[str, tuple[str, str | None]]) -> str:
+    """The text of one grant key in a fingerprint."""
+    return _key_line(key[0], key[1][0], key[1][1])
+
+
+def key_lines(keys: Iterable[tuple[str, tuple[str, str | None]]], cache: dict | None = None) -> dict[tuple, str]:
+    """key_line for many keys. A big site's keys share permissions and holders, so the text of each
+    permission and of each holder identity is made once (in `cache`, which a caller may share across
+    schemes) and a key's text is the two joined."""
+    parts: dict = {} if cache is None else cache
+    out: dict[tuple, str] = {}
+    for k in keys:
+        p, ident = k
+        head = parts.get(p)
+        if head is None:
+            head = parts[p] = f'["{p}", ' if p.isprintable() and '"' not in p and "\\" not in p else None
+        tail = parts.get(ident)
+        if tail is None:
+            t, i = ident
+            plain = t + i if i is not None else t
+            if plain.isprintable() and '"' not in plain and "\\" not in plain:
+                tail = f'"{t}", "{i}"]' if i is not None else f'"{t}", null]'
+            else:
+                tail = json.dumps([t, i], ensure_ascii=False)[1:]
+            parts[ident] = tail
+        out[k] = head + tail if head is not None else json.dumps([p, *ident], ensure_ascii=False)
+    return out
+
+
+def fingerprint_lines(lines: Iterable[str]) -> str:
+    """The fingerprint of the key texts of a set of grant keys (each key once)."""
+    return "sha256:" + hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
 def fingerprint_keys(keys: Iterable[tuple[str, tuple[str, str | None]]]) -> str:
     """The fingerprint of a set of grant keys (see fingerprint_grants)."""
-    lines = sorted([_key_line(p, h[0], h[1]) for p, h in (keys if isinstance(keys, (set, frozenset)) else set(keys))])
-    return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    unique = keys if isinstance(keys, (set, frozenset)) else set(keys)
+    return fingerprint_lines(key_lines(unique).values())
 
 
 def fingerprint_grants(grants: Iterable[Grant]) -> str:
@@ -354,13 +388,22 @@ class Scheme:
         )
 
 
+class _WireGrant(msgspec.Struct, gc=False, forbid_unknown_fields=True):
+    """A grant exactly as GET /permissionscheme documents it, its holder left undecoded for now."""
+
+    permission: str
+    holder: msgspec.Raw
+    id: int | None = None
+    link: msgspec.Raw | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="self")
+
+
 class _WireScheme(msgspec.Struct, gc=False, forbid_unknown_fields=True):
     """A scheme exactly as GET /permissionscheme documents it; anything else takes the lenient path."""
 
     id: int
     name: str
     description: str | None = None
-    permissions: list[Grant] | None = None
+    permissions: list[_WireGrant] | None = None
     scope: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     expand: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     link: msgspec.Raw | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="self")
@@ -370,13 +413,28 @@ class _WireSchemeList(msgspec.Struct, gc=False):
     permissionSchemes: list[msgspec.Raw]
 
 
-def _scheme_from_wire(w: _WireScheme) -> Scheme | None:
-    grants = tuple(w.permissions or ())
-    for g in grants:
-        if g.extra or g.holder.extra:  # a field named like our own spare slot: keep it the lenient way
-            return None
-        if not g.permission or not g.holder.type:
-            return None  # the lenient parser says what is wrong
+_wire_list = msgspec.json.Decoder(_WireSchemeList)
+_wire_scheme = msgspec.json.Decoder(_WireScheme)
+_holder_decoder = msgspec.json.Decoder(Holder)
+
+
+class _Lenient(Exception):
+    """This scheme is not in the documented shape: the lenient parser takes it."""
+
+
+def _scheme_from_wire(w: _WireScheme, holders: dict[bytes, Holder]) -> Scheme:
+    grants = []
+    for g in w.permissions or ():
+        text = bytes(g.holder)
+        h = holders.get(text)
+        if h is None:
+            h = _holder_decoder.decode(text)
+            if h.extra or not h.type:  # a field named like our own spare slot, or no type: said the lenient way
+                raise _Lenient
+            holders[text] = h
+        if not g.permission:
+            raise _Lenient
+        grants.append(Grant(g.permission, h, g.id, g.link))
     extra: dict[str, Any] = {}
     if w.expand is not msgspec.UNSET:
         extra["expand"] = msgspec.json.decode(w.expand)
@@ -386,24 +444,21 @@ def _scheme_from_wire(w: _WireScheme) -> Scheme | None:
     return Scheme(
         id=w.id,
         name=w.name,
-        grants=grants,
+        grants=tuple(grants),
         description=w.description,
         scope=_frozen(scope) if isinstance(scope, dict) and scope else None,
         extra=_frozen(extra),
     )
 
 
-_wire_list = msgspec.json.Decoder(_WireSchemeList)
-_wire_scheme = msgspec.json.Decoder(_WireScheme)
-
-
 def parse_scheme_list(body: bytes) -> list[Scheme]:
     """GET /permissionscheme?expand=... from its raw bytes.
 
-    Each scheme in the documented shape is decoded straight into the model (in C, by msgspec); a scheme with
-    anything else (an undocumented field, an id sent as a string, a type Jira does not send) goes through
-    the lenient parser, which keeps every field, so both give the same schemes. Raises InvalidResponseError
-    for a body that is not a scheme list.
+    Each scheme in the documented shape is decoded by msgspec straight into the model, and a holder that
+    recurs across schemes (the same JSON) becomes one shared object: a big site's holders are few next to
+    its grants. A scheme with anything else (an undocumented field, an id sent as a string, a type Jira
+    does not send) goes through the lenient parser, which keeps every field, so both give the same schemes.
+    Raises InvalidResponseError for a body that is not a scheme list.
     """
     try:
         listing = _wire_list.decode(body)
@@ -417,19 +472,18 @@ def parse_scheme_list(body: bytes) -> list[Scheme]:
             raise InvalidResponseError("GET /permissionscheme did not return {permissionSchemes: [...]}") from None
         return [Scheme.from_json(s) for s in data["permissionSchemes"]]
     out: list[Scheme] = []
+    holders: dict[bytes, Holder] = {}
     for raw in listing.permissionSchemes:
-        scheme = None
         try:
-            scheme = _scheme_from_wire(_wire_scheme.decode(raw))
-        except (msgspec.DecodeError, RecursionError):
+            out.append(_scheme_from_wire(_wire_scheme.decode(raw), holders))
+            continue
+        except (msgspec.DecodeError, RecursionError, _Lenient):
             pass
-        if scheme is None:
-            try:
-                data = json.loads(bytes(raw))
-            except (ValueError, RecursionError):
-                raise InvalidResponseError("GET /permissionscheme returned a scheme that is not JSON") from None
-            scheme = Scheme.from_json(data)
-        out.append(scheme)
+        try:
+            data = json.loads(bytes(raw))
+        except (ValueError, RecursionError):
+            raise InvalidResponseError("GET /permissionscheme returned a scheme that is not JSON") from None
+        out.append(Scheme.from_json(data))
     return out
 
 

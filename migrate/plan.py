@@ -13,7 +13,7 @@ from typing import Annotated, Any, Iterable, Literal, Mapping
 import msgspec
 
 from migrate.errors import ConfigError
-from migrate.model import Grant, Holder, Scheme, SiteInfo, fingerprint_grants, grant_keys
+from migrate.model import Grant, Holder, Scheme, SiteInfo, fingerprint_grants, fingerprint_lines, grant_keys, key_lines
 from migrate.rules import Rule
 
 MODES = ("add", "finish")
@@ -150,17 +150,30 @@ def _holder_sort_key(h: Holder) -> tuple[str, str]:
 FINISH_WAITING = "run the add plan first"  # how a finish plan's notes tell holders still missing a target
 
 
-def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterable[str] = ()) -> SchemeChange | None:
+def plan_scheme(
+    scheme: Scheme,
+    rule: Rule,
+    mode: str = "add",
+    projects: Iterable[str] = (),
+    *,
+    text_cache: dict | None = None,
+    fingerprints: bool = True,
+) -> SchemeChange | None:
     """Plan one scheme; None when it needs nothing.
 
     add: every source holder gets the targets the rule gives it, unless the scheme already has them.
     finish: never adds. The source grant is removed only where the holder already holds *every* target
     on the site, so nobody loses access; the others keep the source and are named in a note (a holder
     still waiting for the add plan, or one the rule does not give every target).
+
+    `text_cache` (any dict, shared by the schemes of one plan) keeps the fingerprint texts of permissions
+    and holders that recur across schemes. `fingerprints=False` leaves them out (empty): re-deriving a
+    plan's operations needs none.
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-    existing = grant_keys(scheme.grants)
+    keys = [(g.permission, (g.holder.type, g.holder.value or g.holder.parameter or None)) for g in scheme.grants]
+    existing = set(keys)
     planned: set = set()
     adds: list[Operation] = []
     removes: list[Operation] = []
@@ -200,15 +213,32 @@ def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterabl
             removes.append(Operation("remove", rule.source, h, grant_id=g.id))
     if not adds and not removes:
         return None
-    return SchemeChange(
+    before_fp, after_fp = _fingerprints(scheme.grants, keys, existing, adds, removes, text_cache) if fingerprints else ("", "")
+    change = SchemeChange(
         scheme_id=scheme.id,
         scheme_name=scheme.name,
-        fingerprint=scheme.fingerprint,
+        fingerprint=before_fp,
         before=scheme.grants,
         operations=tuple(adds) + tuple(removes),
         projects=tuple(sorted(projects)),
         notes=tuple(notes),
     )
+    return change.trust_after_fingerprint(after_fp) if fingerprints else change
+
+
+def _fingerprints(grants, keys, existing, adds, removes, cache) -> tuple[str, str]:
+    """The before and after fingerprints of a scheme change together, each key's text made once (what
+    SchemeChange.after() gives: the grants not removed by id, plus the adds)."""
+    lines = key_lines(existing, cache)
+    if removes:
+        removed = {o.grant_id for o in removes}
+        kept = {k for k, g in zip(keys, grants) if g.id is None or g.id not in removed}
+    else:
+        kept = existing
+    new = key_lines({o.key for o in adds} - kept, cache)
+    after_lines = [lines[k] for k in kept]
+    after_lines.extend(new.values())
+    return fingerprint_lines(lines.values()), fingerprint_lines(after_lines)
 
 
 def kept_sources(scheme: Scheme, rule: Rule) -> tuple[list[str], list[str]]:
@@ -260,8 +290,9 @@ def make_plan(
     unchanged: list[int] = []
     waiting: list[tuple[Scheme, list[str]]] = []
     by_rule: list[tuple[Scheme, list[str]]] = []
+    texts: dict = {}
     for s in sorted(schemes, key=lambda s: s.id):
-        c = plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()))
+        c = plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()), text_cache=texts)
         if c is None:
             unchanged.append(s.id)
         else:

@@ -155,30 +155,54 @@ class _HolderTable:
 
     def __init__(self) -> None:
         self.rows: list[bytes] = []
-        self._by_text: dict[bytes, int] = {}
-        self._by_object: dict[int, int] = {}  # the same Holder object recurs in a scheme's grants and operations
-        self._keep: list[Any] = []  # the objects whose id() is a key above stay alive while the table does
+        self._by_key: dict[tuple, list[tuple[Holder, int]]] = {}
+        self._by_object: dict[int, int] = {}
+        self._alive: list[Holder] = []
 
     def index(self, holder: Any) -> Any:
-        i = self._by_object.get(id(holder))
+        i = self._by_object.get(id(holder))  # the same Holder object recurs (shared by the scheme list's parser)
         if i is not None:
             return i
-        if isinstance(holder, Holder) and not holder.extra:
-            text = _encoder.encode(holder)
-        elif isinstance(holder, Holder):  # built by hand: expansions in `extra` are written where a site's go
-            text = _encoder.encode(Holder.from_json(holder.to_json()))
-        else:  # a hand-edited document: a holder as JSON, laid out as it is (the loader judges it)
-            try:
-                text = _encoder.encode(Holder.from_json(holder))
-            except (MigrateError, msgspec.EncodeError, TypeError, ValueError):
-                return holder
-        i = self._by_text.get(text)
-        if i is None:
-            i = self._by_text[text] = len(self.rows)
-            self.rows.append(text)
-        self._by_object[id(holder)] = i
-        self._keep.append(holder)
+        i = self._index(holder)
+        if type(holder) is Holder:
+            self._by_object[id(holder)] = i
+            self._alive.append(holder)  # an id() is only unique while its object lives
         return i
+
+    def _index(self, holder: Any) -> Any:
+        if type(holder) is Holder:
+            # the usual case first: this very holder, or one equal in every field, is already in the table
+            bucket = self._by_key.get((holder.type, holder.parameter, holder.value))
+            if bucket is not None:
+                first, i = bucket[0]
+                if first is holder or (not holder.extra and _same_expansions(first, holder)):
+                    return i
+        if not isinstance(holder, Holder):  # a hand-edited document: a holder as JSON
+            try:
+                holder = Holder.from_json(holder)
+            except (MigrateError, TypeError, ValueError):
+                return holder  # laid out as it is, for the loader to refuse
+        elif holder.extra:  # built by hand: expansions in `extra` are written where a site's go
+            holder = Holder.from_json(holder.to_json())
+        bucket = self._by_key.setdefault((holder.type, holder.parameter, holder.value), [])
+        for other, i in bucket:
+            if _same_expansions(other, holder):
+                return i
+        i = len(self.rows)
+        self.rows.append(_encoder.encode(holder))
+        bucket.append((holder, i))
+        return i
+
+
+def _same_expansions(a: Holder, b: Holder) -> bool:
+    return (
+        a.group == b.group
+        and a.projectRole == b.projectRole
+        and a.user == b.user
+        and a.field == b.field
+        and a.expand == b.expand
+        and a.extra == b.extra
+    )
 
 
 def _kept(extra: Any) -> dict[str, Any]:
@@ -186,15 +210,21 @@ def _kept(extra: Any) -> dict[str, Any]:
 
 
 def _change_row(c: SchemeChange, table: _HolderTable) -> bytes:
-    index = table.index
-    before = [
-        (g.id, g.permission, index(g.holder), _kept(g.extra)) if _kept(g.extra) else (g.id, g.permission, index(g.holder))
-        for g in c.before
-    ]
-    ops = [
-        (o.action, o.permission, index(o.holder), o.grant_id) if o.grant_id is not None else (o.action, o.permission, index(o.holder))
-        for o in c.operations
-    ]
+    index, seen = table.index, table._by_object
+    before = []
+    for g in c.before:
+        h = g.holder
+        i = seen.get(id(h))  # a holder shared across schemes is looked up once (index() is the slow path)
+        if i is None:
+            i = index(h)
+        extra = _kept(g.extra) if g.extra else None
+        before.append((g.id, g.permission, i, extra) if extra else (g.id, g.permission, i))
+    ops = []
+    for o in c.operations:
+        i = seen.get(id(o.holder))
+        if i is None:
+            i = index(o.holder)
+        ops.append((o.action, o.permission, i, o.grant_id) if o.grant_id is not None else (o.action, o.permission, i))
     return _encoder.encode(
         {
             "scheme_id": c.scheme_id,

@@ -169,6 +169,7 @@ def _reseal(path: Path, mutate) -> None:
     mutate(doc)
     for c in doc["changes"]:
         c["fingerprint"] = fingerprint_grants(Grant.from_json(g) for g in c["before"])
+        c.pop("after_fingerprint", None)  # left out, the loader derives it
     path.write_bytes(encode_plan_doc(doc))  # the checksum recomputed, as anyone can
 
 
