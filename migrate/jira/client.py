@@ -34,6 +34,7 @@ from migrate.errors import (
     TransportError,
 )
 from migrate.jira.retry import RetryPolicy, server_wait
+from migrate.jira.throttle import Pacer
 from migrate.model import (
     Grant,
     Holder,
@@ -159,6 +160,7 @@ class JiraClient:
         self._server_info: dict | None = None
         self._lock = threading.Lock()
         self.stats: Counter = Counter()
+        self.pacer: Pacer | None = None  # set for a run that must keep to the site's rate limits (executor.throttled)
 
     def __repr__(self) -> str:
         return f"JiraClient(url={self.url!r}, auth={self.credentials.kind})"
@@ -208,6 +210,9 @@ class JiraClient:
             data = json.dumps(body)
         with self._lock:
             self.stats[f"http:{method}"] += 1
+        pacer = self.pacer
+        if pacer is not None:
+            pacer.before(method, path)  # every attempt of every request kind takes its endpoint's turn
         started = time.monotonic()
         try:
             resp = self._session.request(
@@ -236,6 +241,8 @@ class JiraClient:
         except requests.exceptions.RequestException as e:
             raise self._transport(method, path, type(e).__name__, e) from None
         log.debug("%s %s -> %s in %.0f ms", method, path, resp.status_code, (time.monotonic() - started) * 1000)
+        if pacer is not None:
+            pacer.observe(method, path, resp.status_code, resp.headers)
         with self._lock:
             self.stats[f"status:{resp.status_code}"] += 1
         return self._handle(method, path, resp, decode)
