@@ -16,11 +16,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import msgspec
 import platformdirs
 
 from migrate.errors import ConfigError
-from migrate.redact import redact_obj
+from migrate.redact import redact_json, redact_obj
 from migrate.siteurl import site_key
+
+_encoder = msgspec.json.Encoder()
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -143,8 +146,12 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes], mode: int = FILE_MO
     return path
 
 
-def atomic_write_json(path: Path, obj: Any, mode: int = FILE_MODE) -> Path:
-    text = json.dumps(redact_obj(obj), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+def atomic_write_json(path: Path, obj: Any, mode: int = FILE_MODE, *, compact: bool = False) -> Path:
+    """`obj` as JSON (indented, or one line when `compact`: snapshots of big sites), secrets redacted."""
+    if compact:
+        text = redact_json(_encoder.encode(obj).decode("utf-8")) + "\n"
+    else:
+        text = json.dumps(redact_obj(obj), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     return atomic_write_bytes(path, text.encode("utf-8"), mode)
 
 
@@ -179,7 +186,7 @@ class Journal:
         self._f = os.fdopen(fd, "ab")
 
     def append(self, entry: dict[str, Any]) -> None:
-        line = json.dumps(redact_obj(entry), ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = redact_json(_encoder.encode(entry).decode("utf-8")) + "\n"
         self._f.write(line.encode("utf-8"))
         self._f.flush()
         os.fsync(self._f.fileno())

@@ -2,7 +2,7 @@
 
 Jira's burst limits are per tenant x endpoint x method (REFERENCE.md §6: GET and POST 100/s, PUT and
 DELETE 50/s). A Pacer gives every request kind to an endpoint its own token bucket (reads too: verify and
-re-reads that nothing paced were what drew 429s), starting at 95% of those limits, and adapts each rate to
+re-reads that nothing paced were what drew 429s), starting at 97% of those limits, and adapts each rate to
 the site's answers: it slows down when `X-RateLimit-Remaining` runs low (or `X-RateLimit-NearLimit`), or
 after a 429, never goes above a limit the site states in `X-RateLimit-Limit`, and recovers step by step
 while the site says there is room. A 429 is then the exception rather than the rhythm of a run; the retry
@@ -20,10 +20,10 @@ from typing import Any, Callable, Iterator, Mapping
 
 from migrate.jira.retry import RetryPolicy, server_wait
 
-# 95% of Cloud's POST burst limit: the benchmark in README ("Performance") measures it at about 1.1x the
+# 97% of Cloud's POST burst limit: the benchmark in README ("Performance") measures it at about 1.1x the
 # rate limit's lower bound with no 429; the site's own headers slow it down when others use the budget.
-DEFAULT_WRITES_PER_SECOND = 95.0
-# with ~50 ms per write, 8 workers can keep 95 writes/s going; never two writers on one scheme anyway
+DEFAULT_WRITES_PER_SECOND = 97.0
+# with ~50 ms per write, 8 workers can keep 97 writes/s going; never two writers on one scheme anyway
 DEFAULT_CONCURRENCY = 8
 DELETE_SHARE = 0.5  # Cloud allows DELETE (and PUT) half the rate of POST (and GET) on an endpoint
 NEAR_LIMIT = 0.2  # X-RateLimit-Remaining below this share of the limit: slow down
