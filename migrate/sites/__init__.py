@@ -11,7 +11,8 @@ the plan-then-apply safety model holds in bulk too.
 
 The package, by concern: `config` (the sites file), `clients` (one client per site), `outcomes` (rows,
 totals, exit codes), `manifest` (which plan is whose), `actions` (one site's plan, apply, verify or
-rollback) and `runner` (many sites at once).
+rollback), `threads` (sites on threads in one process), `pool` (sites spread over worker processes when
+more run at once than one interpreter serves well) and `runner` (the bulk commands, choosing between them).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from migrate.sites.clients import (
     retry_policy_for,
     make_site_client,
     ClientFactory,
+    SiteClients,
 )
 from migrate.sites.manifest import (
     DEFAULT_PLANS_DIR,
@@ -75,6 +77,13 @@ from migrate.sites.actions import (
     apply_site,
     verify_site,
     rollback_site,
+)
+from migrate.sites.threads import (
+    run_on_threads,
+)
+from migrate.sites.pool import (
+    SITES_PER_PROCESS,
+    worker_count,
 )
 from migrate.sites.runner import (
     DEFAULT_PARALLEL,
@@ -119,6 +128,7 @@ __all__ = [
     "retry_policy_for",
     "make_site_client",
     "ClientFactory",
+    "SiteClients",
     "DEFAULT_PLANS_DIR",
     "MANIFEST_NAME",
     "MANIFEST_KIND",
@@ -135,6 +145,9 @@ __all__ = [
     "apply_site",
     "verify_site",
     "rollback_site",
+    "run_on_threads",
+    "SITES_PER_PROCESS",
+    "worker_count",
     "DEFAULT_PARALLEL",
     "plan_sites",
     "apply_sites",

@@ -4,92 +4,26 @@ one progress line and Ctrl-C stopping every site before its next write."""
 from __future__ import annotations
 
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from migrate.errors import (
     EXIT_ERROR,
     ConfigError,
 )
 from migrate.plan import MODES
+from migrate.planfile import plan_id
 from migrate.progress import BulkProgress, Progress
 from migrate.rules import Rule
 from migrate.sites.actions import PreparedSite, apply_site, plan_site, rollback_site, verify_site, _base
-from migrate.sites.clients import ClientFactory, make_site_client
+from migrate.sites.clients import ClientFactory, SiteClients, make_site_client
 from migrate.sites.config import SiteSpec, SitesConfig
 from migrate.sites.manifest import DEFAULT_PLANS_DIR, write_manifest
 from migrate.sites.outcomes import SKIPPED, BulkResult, Event, SiteOutcome, _error_outcome, now_iso
+from migrate.sites.pool import SiteTask, run_in_workers, worker_count
+from migrate.sites.threads import run_on_threads
 
 DEFAULT_PARALLEL = 4
-
-def _run_all(
-    specs: Sequence[SiteSpec],
-    one: Callable[[SiteSpec], SiteOutcome],
-    action: str,
-    parallel: int,
-    on_event: Event | None,
-    *,
-    stop: threading.Event | None = None,
-    progress: BulkProgress | None = None,
-    skipped: Callable[[SiteSpec], SiteOutcome] | None = None,
-) -> tuple[tuple[SiteOutcome, ...], bool]:
-    """Run `one` for every site, `parallel` at a time, in file order. Returns (outcomes, interrupted).
-
-    With a `stop` event (runs that write), Ctrl-C sets it: the executors stop before their next write,
-    the running sites wind down and report what they did, the sites not started yet become `skipped`
-    rows, and the run returns interrupted=True. A second Ctrl-C stops waiting. Without one (read-only
-    runs), Ctrl-C ends the run at once."""
-    emit = on_event or (lambda site, stage, detail: None)
-    parallel = max(1, int(parallel))
-
-    def guarded(spec: SiteSpec) -> SiteOutcome:
-        started = time.monotonic()
-        emit(spec.name, "start", spec.url)
-        try:
-            res = one(spec)
-        except BaseException as e:  # noqa: BLE001 - one site's failure is that site's row, nothing more
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
-            res = _error_outcome(spec, action, e)
-        res.seconds = time.monotonic() - started
-        if progress is not None:
-            progress.finish(spec.name)
-        emit(spec.name, res.status, res.message)
-        return res
-
-    if not specs:
-        return (), False
-    if progress is not None:
-        progress.start()
-    with ThreadPoolExecutor(max_workers=min(parallel, len(specs)), thread_name_prefix="site") as pool:
-        futures = [pool.submit(guarded, s) for s in specs]
-        try:
-            return tuple(f.result() for f in futures), False
-        except KeyboardInterrupt:
-            if stop is None:
-                for f in futures:
-                    f.cancel()
-                raise
-            stop.set()
-            for f in futures:
-                f.cancel()
-        outcomes = []
-        for spec, f in zip(specs, futures):
-            if f.cancelled():
-                row = skipped(spec) if skipped else SiteOutcome(spec.name, spec.url, action, "skipped", EXIT_ERROR)
-                row.state, row.status = SKIPPED, "skipped"
-                row.message = row.message or "not started: the run was interrupted first"
-                emit(spec.name, "skipped", row.message)
-                outcomes.append(row)
-            else:
-                outcomes.append(f.result())  # a second Ctrl-C here ends the wait
-        return tuple(outcomes), True
-
-
-
-
 
 def plan_sites(
     config: SitesConfig,
@@ -104,8 +38,10 @@ def plan_sites(
     now: Callable[[], str] = now_iso,
     scan: bool = True,
     progress: Progress | None = None,
+    processes: int | None = None,
 ) -> BulkResult:
-    """Plan every site concurrently; save one plan per site (with its site-wide scan) and a manifest."""
+    """Plan every site concurrently; save one plan per site (with its site-wide scan) and a manifest.
+    `processes`: worker processes (None: as many as the run needs, see migrate.sites.pool; 1: none)."""
     if mode is not None and mode not in MODES:
         raise ConfigError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     the_rule = config.rule_for(rule)
@@ -129,7 +65,17 @@ def plan_sites(
             return _error_outcome(spec, "plan", e, mode=m)
 
     bulk = BulkProgress("sites plan (sites)", {spec.name: 1 for spec in config.sites}, progress) if progress else None
-    outcomes, _ = _run_all(config.sites, one, "plan", parallel, on_event, progress=bulk)
+    workers = _workers(parallel, len(config.sites), client_factory, processes)
+    if workers > 1:
+        tasks = [SiteTask(spec, mode=config.mode_for(spec, mode), base={"mode": config.mode_for(spec, mode)}) for spec in config.sites]
+        options = {"rule": the_rule.to_json(), "plans_dir": str(plans_dir), "created_at": created, "scan": scan}
+        rows, _ = run_in_workers(
+            "plan", tasks, workers=workers, parallel=parallel, on_event=on_event, progress=bulk, env=env,
+            options=options, interruptible=False, stop=threading.Event(), note_retried=_noter(client_factory),
+        )
+        outcomes = tuple(rows)
+    else:
+        outcomes, _ = run_on_threads(config.sites, one, "plan", parallel, on_event, progress=bulk)
     manifest = write_manifest(plans_dir, config, outcomes, rule=the_rule, created_at=created)
     return BulkResult(action="plan", outcomes=outcomes, manifest=manifest, plans_dir=plans_dir)
 
@@ -148,6 +94,10 @@ def _run_prepared(
     weigh: Callable[[PreparedSite], int] = lambda p: 1,
     work_stage: str | None = None,
     unit: str = "sites",
+    client_factory: Any = None,
+    processes: int | None = None,
+    options: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> BulkResult:
     by_name = {p.spec.name: p for p in prepared}
     stop = threading.Event()
@@ -173,7 +123,13 @@ def _run_prepared(
         base.update(grants_added=0, grants_removed=0)
         return SiteOutcome(**base, status="skipped", exit_code=EXIT_ERROR, state=SKIPPED)
 
-    outcomes, interrupted = _run_all(
+    workers = _workers(parallel, sum(1 for p in prepared if p.ok), client_factory, processes)
+    if workers > 1:
+        return _run_prepared_in_workers(
+            prepared, action, workers, parallel, on_event, plans_dir, bulk, stop, options or {}, interruptible,
+            _noter(client_factory), env,
+        )
+    outcomes, interrupted = run_on_threads(
         [p.spec for p in prepared],
         one,
         action,
@@ -183,6 +139,61 @@ def _run_prepared(
         progress=bulk,
         skipped=skipped,
     )
+    return BulkResult(action=action, outcomes=outcomes, plans_dir=plans_dir, interrupted=interrupted)
+
+
+def _workers(parallel: int, sites: int, client_factory: Any, processes: int | None) -> int:
+    """Worker processes for a run; none (1) for a client factory a worker could not rebuild (tests pass
+    their own, in-process fakes)."""
+    if not (client_factory is make_site_client or isinstance(client_factory, SiteClients)):
+        return 1
+    if processes is not None:
+        return max(1, min(int(processes), sites))
+    return worker_count(parallel, sites)
+
+
+def _noter(client_factory: Any) -> Callable[[int, int], None] | None:
+    return client_factory.note if isinstance(client_factory, SiteClients) else None
+
+
+def _run_prepared_in_workers(
+    prepared: Sequence[PreparedSite],
+    action: str,
+    workers: int,
+    parallel: int,
+    on_event: Event | None,
+    plans_dir: Path | None,
+    bulk: BulkProgress | None,
+    stop: threading.Event,
+    options: Mapping[str, Any],
+    interruptible: bool,
+    note_retried: Callable[[int, int], None] | None,
+    env: Mapping[str, str] | None,
+) -> BulkResult:
+    """The sites that could be prepared go to worker processes; the others get their row here."""
+    emit = on_event or (lambda site, stage, detail: None)
+    rows: dict[str, SiteOutcome] = {}
+    tasks = []
+    for p in prepared:
+        keep = {k: v for k, v in _base(p, action).items() if k not in ("site", "url", "action")}
+        if action in ("apply", "rollback"):
+            keep.update(grants_added=0, grants_removed=0)
+        if not p.ok or p.plan is None or p.plan_path is None:
+            assert p.problem is not None
+            rows[p.spec.name] = _error_outcome(p.spec, action, p.problem, **keep)
+            if bulk is not None:
+                bulk.finish(p.spec.name)
+            emit(p.spec.name, "error", rows[p.spec.name].message)
+            continue
+        tasks.append(SiteTask(p.spec, plan_path=str(p.plan_path), plan_id=plan_id(p.plan), base=keep))
+    interrupted = False
+    if tasks:
+        done, interrupted = run_in_workers(
+            action, tasks, workers=workers, parallel=parallel, on_event=on_event, progress=bulk, env=env,
+            options=options, interruptible=interruptible, stop=stop, note_retried=note_retried,
+        )
+        rows.update({o.site: o for o in done})
+    outcomes = tuple(rows[p.spec.name] for p in prepared)
     return BulkResult(action=action, outcomes=outcomes, plans_dir=plans_dir, interrupted=interrupted)
 
 
@@ -202,6 +213,7 @@ def apply_sites(
     plans_dir: Path | None = None,
     store_root: Path | None = None,
     progress: Progress | None = None,
+    processes: int | None = None,
 ) -> BulkResult:
     """Apply each prepared site's plan, several sites at once; sites that could not be prepared are errors.
     Ctrl-C stops every site before its next write; the result says which sites got how far."""
@@ -221,6 +233,10 @@ def apply_sites(
         weigh=lambda p: max(1, sum(len(c.operations) for c in p.plan.changes)) if p.ok and p.plan else 1,
         work_stage="apply",
         unit="grant writes",
+        client_factory=client_factory,
+        processes=processes,
+        options={"force": force, "store_root": store_root, "sites_file": sites_file},
+        env=env,
     )
 
 
@@ -233,6 +249,7 @@ def verify_sites(
     on_event: Event | None = None,
     plans_dir: Path | None = None,
     progress: Progress | None = None,
+    processes: int | None = None,
 ) -> BulkResult:
     return _run_prepared(
         prepared,
@@ -242,6 +259,9 @@ def verify_sites(
         on_event,
         plans_dir,
         progress=progress,
+        client_factory=client_factory,
+        processes=processes,
+        env=env,
     )
 
 
@@ -255,6 +275,7 @@ def rollback_sites(
     plans_dir: Path | None = None,
     store_root: Path | None = None,
     progress: Progress | None = None,
+    processes: int | None = None,
 ) -> BulkResult:
     """Roll back each site's applied plan, several sites at once, one summary (exit codes as apply)."""
     sites_file = _sites_file(prepared)
@@ -270,4 +291,8 @@ def rollback_sites(
         plans_dir,
         progress=progress,
         interruptible=True,
+        client_factory=client_factory,
+        processes=processes,
+        options={"store_root": store_root, "sites_file": sites_file},
+        env=env,
     )
