@@ -181,24 +181,29 @@ class GrantWriter:
             self.crash_hook(what)
 
     def log(self, **entry: Any) -> None:
+        """Journal one line; returns once it is on disk (the fsync is shared with the other workers' lines
+        written meanwhile, see store.Journal)."""
         with self._lock:
             if self._journal is None:
                 if self.on_begin is not None and not self.lines:
                     self.on_begin(self)
                 self._journal = Journal(self.path)
                 self._append({"event": "begin", **self.header})
-            self._append(entry)
+            journal = self._journal
+            line = self._append(entry)
+        journal.sync(line)
         self.point(f"journal:{entry.get('op', entry.get('event'))}:{entry.get('phase', '')}")
 
-    def _append(self, entry: dict[str, Any]) -> None:
+    def _append(self, entry: dict[str, Any]) -> int:
         assert self._journal is not None
-        self._journal.append({"t": now_ms(), "plan": self.plan, "run": self.run, **entry})
+        line = self._journal.write({"t": now_ms(), "plan": self.plan, "run": self.run, **entry})
         self.lines += 1
+        return line
 
     def close(self, **end: Any) -> None:
         with self._lock:
             if self._journal is not None:
-                self._append({"event": "end", **end})
+                self._journal.sync(self._append({"event": "end", **end}))
                 self._journal.close()
                 self._journal = None
 

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -173,7 +174,12 @@ def _fsync_dir(d: Path) -> None:
 
 
 class Journal:
-    """Append-only JSONL; one fsync per line, so a crash loses at most the line being written.
+    """Append-only JSONL; every line is on disk (fsync) before the thread that wrote it goes on, so a crash
+    loses at most lines nobody has acted on yet.
+
+    Lines are synced as a group: a thread that finds an fsync under way waits for the next one, which covers
+    its line and every other line written meanwhile (group commit). With 8 workers writing grants, that is
+    one fsync for several lines instead of one each, and the disk is no longer what paces a bulk run.
 
     A torn last line (crash mid-write) is ignored on read: the operation it described is then treated as
     unknown and resolved by re-reading the scheme.
@@ -182,17 +188,47 @@ class Journal:
     def __init__(self, path: Path):
         self.path = Path(path)
         ensure_dir(self.path.parent)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-        self._f = os.fdopen(fd, "ab")
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        self._cond = threading.Condition()
+        self._written = 0  # lines handed to the OS
+        self._synced = 0  # lines known to be on disk
+        self._syncing = False
+        self.syncs = 0  # fsyncs made, for tests and benchmarks
+
+    def write(self, entry: dict[str, Any]) -> int:
+        """Hand one line to the OS (in the order of the calls); returns its number for `sync`."""
+        line = (redact_json(_encoder.encode(entry).decode("utf-8")) + "\n").encode("utf-8")
+        with self._cond:
+            os.write(self._fd, line)
+            self._written += 1
+            return self._written
+
+    def sync(self, upto: int) -> None:
+        """Return once line number `upto` (and every line before it) is on disk."""
+        with self._cond:
+            while self._synced < upto:
+                if self._syncing:
+                    self._cond.wait()
+                    continue
+                self._syncing, target = True, self._written
+                self._cond.release()
+                try:
+                    os.fsync(self._fd)
+                finally:
+                    self._cond.acquire()
+                    self._syncing = False
+                    self._cond.notify_all()
+                self._synced = max(self._synced, target)
+                self.syncs += 1
 
     def append(self, entry: dict[str, Any]) -> None:
-        line = redact_json(_encoder.encode(entry).decode("utf-8")) + "\n"
-        self._f.write(line.encode("utf-8"))
-        self._f.flush()
-        os.fsync(self._f.fileno())
+        self.sync(self.write(entry))
 
     def close(self) -> None:
-        self._f.close()
+        with self._cond:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
     def __enter__(self) -> "Journal":
         return self
