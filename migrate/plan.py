@@ -179,21 +179,23 @@ def plan_scheme(
     removes: list[Operation] = []
     notes: list[str] = []
     seen_source: set = set()
-    for g in sorted(scheme.grants_for(rule.source), key=lambda g: (_holder_sort_key(g.holder), g.id or 0)):
+    source = rule.source
+    sources = [(k[1], g) for k, g in zip(keys, scheme.grants) if k[0] == source]
+    for ident, g in sorted(sources, key=lambda x: (x[0][0], x[0][1] or "", x[1].id or 0)):
         h = g.holder
-        first = h.identity not in seen_source
-        seen_source.add(h.identity)
+        first = ident not in seen_source
+        seen_source.add(ident)
         targets = rule.targets_for(h)
         if first and not h.known_type:
             notes.append(f"holder type {h.type!r} is not one Jira documents; copied verbatim")
         if mode == "add":
             for t in targets:
-                k = (t, h.identity)
+                k = (t, ident)
                 if k not in existing and k not in planned:
                     planned.add(k)
                     adds.append(Operation("add", t, h))
             continue
-        lacking = [t for t in rule.targets if (t, h.identity) not in existing]
+        lacking = [t for t in rule.targets if (t, ident) not in existing]
         if lacking:
             if not first:
                 continue
@@ -213,7 +215,7 @@ def plan_scheme(
             removes.append(Operation("remove", rule.source, h, grant_id=g.id))
     if not adds and not removes:
         return None
-    before_fp, after_fp = _fingerprints(scheme.grants, keys, existing, adds, removes, text_cache) if fingerprints else ("", "")
+    before_fp, after_fp = _fingerprints(scheme.grants, keys, existing, planned, removes, text_cache) if fingerprints else ("", "")
     change = SchemeChange(
         scheme_id=scheme.id,
         scheme_name=scheme.name,
@@ -226,7 +228,7 @@ def plan_scheme(
     return change.trust_after_fingerprint(after_fp) if fingerprints else change
 
 
-def _fingerprints(grants, keys, existing, adds, removes, cache) -> tuple[str, str]:
+def _fingerprints(grants, keys, existing, added, removes, cache) -> tuple[str, str]:
     """The before and after fingerprints of a scheme change together, each key's text made once (what
     SchemeChange.after() gives: the grants not removed by id, plus the adds)."""
     lines = key_lines(existing, cache)
@@ -235,7 +237,7 @@ def _fingerprints(grants, keys, existing, adds, removes, cache) -> tuple[str, st
         kept = {k for k, g in zip(keys, grants) if g.id is None or g.id not in removed}
     else:
         kept = existing
-    new = key_lines({o.key for o in adds} - kept, cache)
+    new = key_lines(added - kept, cache)
     after_lines = [lines[k] for k in kept]
     after_lines.extend(new.values())
     return fingerprint_lines(lines.values()), fingerprint_lines(after_lines)

@@ -151,58 +151,36 @@ def _explain(e: msgspec.ValidationError) -> str:
 
 
 class _HolderTable:
-    """The plan's holders, each once (exactly as the site sent it, expansions included), by index."""
+    """The plan's holders, each once (exactly as the site sent it, expansions included), by index.
+
+    Holders are told apart by their JSON text, so a plan written from objects and the same plan written
+    from its JSON document (plan_to_json) get the same table; each holder object is encoded once (the
+    scheme list's parser shares one object between all grants of the same holder)."""
 
     def __init__(self) -> None:
         self.rows: list[bytes] = []
-        self._by_key: dict[tuple, list[tuple[Holder, int]]] = {}
+        self._by_text: dict[bytes, int] = {}
         self._by_object: dict[int, int] = {}
-        self._alive: list[Holder] = []
+        self._alive: list[Any] = []  # an id() is only unique while its object lives
 
     def index(self, holder: Any) -> Any:
-        i = self._by_object.get(id(holder))  # the same Holder object recurs (shared by the scheme list's parser)
+        i = self._by_object.get(id(holder))
         if i is not None:
             return i
-        i = self._index(holder)
-        if type(holder) is Holder:
-            self._by_object[id(holder)] = i
-            self._alive.append(holder)  # an id() is only unique while its object lives
-        return i
-
-    def _index(self, holder: Any) -> Any:
-        if type(holder) is Holder:
-            # the usual case first: this very holder, or one equal in every field, is already in the table
-            bucket = self._by_key.get((holder.type, holder.parameter, holder.value))
-            if bucket is not None:
-                first, i = bucket[0]
-                if first is holder or (not holder.extra and _same_expansions(first, holder)):
-                    return i
-        if not isinstance(holder, Holder):  # a hand-edited document: a holder as JSON
-            try:
-                holder = Holder.from_json(holder)
-            except (MigrateError, TypeError, ValueError):
+        if type(holder) is Holder and not holder.extra:
+            text = _encoder.encode(holder)
+        else:
+            try:  # a holder as JSON (an edited document), or built by hand: written where a site's fields go
+                text = _encoder.encode(Holder.from_json(holder if isinstance(holder, dict) else holder.to_json()))
+            except (MigrateError, TypeError, ValueError, AttributeError, msgspec.EncodeError):
                 return holder  # laid out as it is, for the loader to refuse
-        elif holder.extra:  # built by hand: expansions in `extra` are written where a site's go
-            holder = Holder.from_json(holder.to_json())
-        bucket = self._by_key.setdefault((holder.type, holder.parameter, holder.value), [])
-        for other, i in bucket:
-            if _same_expansions(other, holder):
-                return i
-        i = len(self.rows)
-        self.rows.append(_encoder.encode(holder))
-        bucket.append((holder, i))
+        i = self._by_text.get(text)
+        if i is None:
+            i = self._by_text[text] = len(self.rows)
+            self.rows.append(text)
+        self._by_object[id(holder)] = i
+        self._alive.append(holder)
         return i
-
-
-def _same_expansions(a: Holder, b: Holder) -> bool:
-    return (
-        a.group == b.group
-        and a.projectRole == b.projectRole
-        and a.user == b.user
-        and a.field == b.field
-        and a.expand == b.expand
-        and a.extra == b.extra
-    )
 
 
 def _kept(extra: Any) -> dict[str, Any]:
