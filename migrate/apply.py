@@ -260,6 +260,10 @@ class SiteView:
         self._schemes: dict[int, Scheme] = {}
         self._read_at: float | None = None
         self.reads = 0
+        # Set once this run meets another writer (a duplicate 400): from then on each scheme is read on its
+        # own just before its first write, since a list read, however young, cannot show what the other
+        # writer made since and would cost a duplicate 400 on every scheme it already finished.
+        self.contended = False
 
     def read_all(self) -> dict[int, Scheme]:
         """A fresh list read of the plan's schemes (raises JiraError)."""
@@ -274,7 +278,10 @@ class SiteView:
         return self._schemes
 
     def get(self, scheme_id: int) -> Scheme | None:
-        """The scheme from a read at most max_age old (None: the site has no such scheme)."""
+        """The scheme from a read at most max_age old, or its own read once another writer is met (None: the
+        site has no such scheme)."""
+        if self.contended:
+            return read_scheme(self._client, scheme_id)
         with self._lock:
             if self._read_at is None or self._clock() - self._read_at > self._max_age:
                 self._read()
@@ -592,6 +599,8 @@ def _apply_scheme(
             accounted += 1
             if added.resolved == DUPLICATE and queue is not None:
                 queue.met_another_writer()
+            if added.resolved == DUPLICATE and view is not None:
+                view.contended = True
             if added.resolved == DUPLICATE and added.reread is not None and pending:
                 # Another writer is adding this scheme's grants right now (e.g. the same plan from another
                 # machine): adopt what it made, and take the rest from the other end so the two meet once.

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Annotated, Any, Iterable, Mapping
 
 import msgspec
 
@@ -391,7 +391,7 @@ class Scheme:
 class _WireGrant(msgspec.Struct, gc=False, forbid_unknown_fields=True):
     """A grant exactly as GET /permissionscheme documents it, its holder left undecoded for now."""
 
-    permission: str
+    permission: Annotated[str, msgspec.Meta(min_length=1)]
     holder: msgspec.Raw
     id: int | None = None
     link: msgspec.Raw | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="self")
@@ -422,19 +422,23 @@ class _Lenient(Exception):
     """This scheme is not in the documented shape: the lenient parser takes it."""
 
 
+def _new_holder(text: bytes, holders: dict[bytes, Holder]) -> Holder:
+    h = _holder_decoder.decode(text)
+    if h.extra or not h.type:  # a field named like our own spare slot, or no type: said the lenient way
+        raise _Lenient
+    holders[text] = h
+    return h
+
+
 def _scheme_from_wire(w: _WireScheme, holders: dict[bytes, Holder]) -> Scheme:
-    grants = []
-    for g in w.permissions or ():
-        text = bytes(g.holder)
-        h = holders.get(text)
-        if h is None:
-            h = _holder_decoder.decode(text)
-            if h.extra or not h.type:  # a field named like our own spare slot, or no type: said the lenient way
-                raise _Lenient
-            holders[text] = h
-        if not g.permission:
-            raise _Lenient
-        grants.append(Grant(g.permission, h, g.id, g.link))
+    known = holders.get
+    grants = tuple(
+        [
+            Grant(g.permission, known(text) or _new_holder(text, holders), g.id, g.link)
+            for g in w.permissions or ()
+            for text in (bytes(g.holder),)
+        ]
+    )
     extra: dict[str, Any] = {}
     if w.expand is not msgspec.UNSET:
         extra["expand"] = msgspec.json.decode(w.expand)
@@ -444,7 +448,7 @@ def _scheme_from_wire(w: _WireScheme, holders: dict[bytes, Holder]) -> Scheme:
     return Scheme(
         id=w.id,
         name=w.name,
-        grants=tuple(grants),
+        grants=grants,
         description=w.description,
         scope=_frozen(scope) if isinstance(scope, dict) and scope else None,
         extra=_frozen(extra),

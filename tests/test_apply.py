@@ -444,6 +444,37 @@ def test_another_writer_on_the_same_scheme_costs_one_duplicate_400_not_one_per_g
     assert res.schemes[0].added + res.schemes[0].resolved == len(plan.changes[0].adds)
 
 
+def test_once_another_writer_is_met_each_scheme_is_read_on_its_own_so_its_finished_schemes_cost_no_400(tmp_path):
+    # The other machine finishes every scheme right after our list read. Our first POST meets it (one
+    # duplicate 400); from then on each scheme is read just before its writes, so the schemes it finished
+    # are seen as done, not written again into a 400 each.
+    fake = FakeJira({sid: (f"S{sid}", [("BROWSE_PROJECTS", group(f"g{sid}-{i}")) for i in range(3)]) for sid in (1, 2, 3, 4)})
+    _, plan = make_plan_file(fake, tmp_path)
+    rejected = []
+
+    def other_machine(method, sid):
+        if fake.before_write is other_machine:
+            fake.before_write = None
+            for c in plan.changes:
+                for o in c.adds:
+                    fake.edit(c.scheme_id, add=(o.permission, o.holder))
+
+    orig_create = fake.create_grant
+
+    def counting_create(sid, permission, holder):
+        try:
+            return orig_create(sid, permission, holder)
+        except Exception as e:
+            rejected.append(e)
+            raise
+
+    fake.before_write = other_machine
+    fake.create_grant = counting_create
+    res = run(fake, plan, concurrency=1)
+    assert res.ok and fake.duplicates() == 0 and len(rejected) == 1, rejected
+    assert fake.keys(1) == planned_keys(plan)[1] and fake.keys(4) == planned_keys(plan)[4]
+
+
 def _edit_the_second_scheme_once_the_first_is_written(fake):
     done = []
 
