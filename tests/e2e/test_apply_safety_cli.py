@@ -153,9 +153,10 @@ def test_two_machines_applying_at_the_same_time_meet_without_a_400_storm(sandbox
     assert {sid: site_keys(sb)[sid] for sid in planned(tmp_path / "p.json")} == planned(tmp_path / "p.json")
     assert duplicates(sb) == 0 and st["grants_created"] == plan.totals["grants_added"]
     # a duplicate 400 happens where the two meet (at most 3 per scheme: the first race, and each side of the
-    # meeting point), never one per grant
+    # meeting point), never one per grant (a storm is about one per grant: ~10 per scheme here). How many
+    # schemes they meet on depends on when each turns its queue (a coin toss), so only the bound is held.
+    assert plan.totals["grants_added"] > 6 * len(plan.changes)  # the bound below is well under a storm
     assert st["duplicate_grant_400s"] <= 3 * len(plan.changes), st["duplicate_grant_400s"]
-    assert st["duplicate_grant_400s"] < plan.totals["grants_added"] / 4, (st["duplicate_grant_400s"], plan.totals)
     with JiraClient(sb.url, Credentials.basic(sb.admin.email, sb.admin.token)) as client:
         assert rollback(client, tmp_path / "p.json", max_rps=0, store_root=tmp_path / "m2").ok
     assert site_keys(sb) == original
