@@ -7,12 +7,14 @@ Order of a run (README "Applying a plan"):
 3. preflight, read-only: the server is the plan's, the credentials work, the caller is a Jira admin,
    the site knows the target keys. A preflight failure writes nothing;
 4. snapshot the current state of every scheme the plan touches (atomic, 0600), before any write;
-5. per scheme, one worker at a time, bounded concurrency across schemes: re-read the scheme, refuse it
-   if someone else changed it since the plan (unless --force), add grants (only for holders whose source
-   grant is still there), re-read and check every add landed, then remove; every write is journaled
-   (intent before the request, done with the grant id after);
-6. verify every changed scheme against the planned after-state, with the very check `migrate verify`
-   makes, so apply and verify agree on every scheme;
+5. per scheme, one worker at a time, bounded concurrency across schemes: judge the scheme from a list
+   read of the site at most STALE_READ_MAX_AGE seconds old (the snapshot's, or a newer one: one request
+   returns every scheme), refuse it if someone else changed it since the plan (unless --force), add grants
+   (only for holders whose source grant is still there), then, before any removal, re-read the scheme and
+   prove each holder holds every target; every write is journaled (intent before the request, done with
+   the grant id after);
+6. verify every changed scheme against the planned after-state from one list read, with the very check
+   `migrate verify` makes, so apply and verify agree on every scheme;
 7. record the run in the site's history (migrate.history).
 
 Resume needs no special mode: what is left to do is always computed from a fresh read of the scheme
@@ -30,6 +32,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -65,7 +68,7 @@ from migrate.executor import (
     throttled,
 )
 from migrate.history import APPLIED, PARTIAL, Ledger, who
-from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND, TokenBucket
+from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND, Pacer, TokenBucket
 from migrate.lock import site_lock
 from migrate.model import Scheme, SiteInfo
 from migrate.plan import Operation, Plan, SchemeChange
@@ -233,6 +236,58 @@ def preflight(client, plan: Plan, pid: str | None = None) -> Preflight:
     )
 
 
+# --------------------------------------------------------------------------- the site as read
+
+
+STALE_READ_MAX_AGE = 30.0  # seconds: a scheme is judged from a list read at most this old before its first write
+
+
+class SiteView:
+    """The plan's schemes as one list read (GET /permissionscheme: every scheme in one response) saw them.
+
+    Apply judges each scheme from it just before writing the scheme: stale (changed since the plan),
+    already done, or what is left to do. A read older than `max_age` is taken again first (one list read,
+    shared by every worker), so no scheme is judged from a read more than `max_age` seconds old.
+    """
+
+    def __init__(self, client, wanted: Iterable[int], *, max_age: float = STALE_READ_MAX_AGE,
+                 clock: Callable[[], float] | None = None):
+        self._client = client
+        self._wanted = frozenset(wanted)
+        self._max_age = max_age
+        self._clock = clock or time.monotonic
+        self._lock = threading.Lock()
+        self._schemes: dict[int, Scheme] = {}
+        self._read_at: float | None = None
+        self.reads = 0
+        # Set once this run meets another writer (a duplicate 400): from then on each scheme is read on its
+        # own just before its first write, since a list read, however young, cannot show what the other
+        # writer made since and would cost a duplicate 400 on every scheme it already finished.
+        self.contended = False
+
+    def read_all(self) -> dict[int, Scheme]:
+        """A fresh list read of the plan's schemes (raises JiraError)."""
+        with self._lock:
+            return self._read()
+
+    def _read(self) -> dict[int, Scheme]:
+        started = self._clock()
+        self._schemes = {s.id: s for s in self._client.list_schemes() if s.id in self._wanted}
+        self._read_at = started  # the read is as old as its request, not its answer
+        self.reads += 1
+        return self._schemes
+
+    def get(self, scheme_id: int) -> Scheme | None:
+        """The scheme from a read at most max_age old, or its own read once another writer is met (None: the
+        site has no such scheme)."""
+        if self.contended:
+            return read_scheme(self._client, scheme_id)
+        with self._lock:
+            if self._read_at is None or self._clock() - self._read_at > self._max_age:
+                self._read()
+            return self._schemes.get(scheme_id)
+
+
 # --------------------------------------------------------------------------- snapshot
 
 
@@ -246,12 +301,13 @@ def journaled_schemes(entries: Iterable[dict[str, Any]]) -> set[int]:
 
 
 def take_snapshot(
-    client, plan: Plan, pid: str, site: SiteInfo, path: Path, entries: Sequence[dict[str, Any]]
+    client, plan: Plan, pid: str, site: SiteInfo, path: Path, entries: Sequence[dict[str, Any]], *, view: "SiteView | None" = None
 ) -> tuple[Snapshot, list[str]]:
     """Write (or keep) the pre-apply state of every scheme in the plan. Returns (snapshot, notes).
 
     A scheme the journal shows writes for keeps its existing snapshot entry: a resumed run must not
-    replace the pre-apply state with a half-applied one. Every other scheme is snapshotted as it is now.
+    replace the pre-apply state with a half-applied one. Every other scheme is snapshotted as it is now,
+    from one list read (kept in `view`, where the stale-plan check takes it from).
     """
     notes: list[str] = []
     written = journaled_schemes(entries)
@@ -266,7 +322,8 @@ def take_snapshot(
                     hint=f"restore {path} from a backup, or move it aside to have apply rebuild it from the plan's before-state",
                 ) from None
     wanted = {c.scheme_id for c in plan.changes}
-    live = {s.id: s for s in client.list_schemes() if s.id in wanted}
+    view = view or SiteView(client, wanted)
+    live = view.read_all()
     schemes: dict[int, Scheme] = {}
     for c in plan.changes:
         sid = c.scheme_id
@@ -287,7 +344,7 @@ def take_snapshot(
         plan_checksum=str(plan.meta.get("checksum", "")) if plan.meta else "",
         path=path,
     )
-    if existing is None or existing.to_json()["schemes"] != snap.to_json()["schemes"] or existing.plan_id != pid:
+    if existing is None or existing.plan_id != pid or existing.to_json()["schemes"] != snap.to_json()["schemes"]:
         save_snapshot(snap, path)
     return snap, notes
 
@@ -310,6 +367,7 @@ def apply_plan(
     confirm: Callable[[Preflight], bool] | None = None,
     plan_path: Path | None = None,
     stop: threading.Event | None = None,
+    stale_read_max_age: float = STALE_READ_MAX_AGE,
 ) -> ApplyResult:
     """Apply `plan` to the site `client` talks to. Raises MigrateError for whole-run failures (another
     site's plan, a plan that does not re-derive, lock held, preflight, cancelled); per-scheme problems are
@@ -319,9 +377,9 @@ def apply_plan(
     check_offline(plan, client.url, source=f"plan {plan_path}" if plan_path else "the plan")
     stop = stop or threading.Event()
     stats_before = dict(client.stats)
-    bucket = throttle or TokenBucket(max_rps)
+    pacer = Pacer(max_rps, post_bucket=throttle)
     with site_lock(client.url, root=store_root, command=f"migrate apply {plan_path or pid}"), throttled(
-        client, bucket
+        client, pacer
     ) as paced:
         pre = preflight(paced, plan, pid)
         if plan.empty:
@@ -340,7 +398,8 @@ def apply_plan(
         else:
             spath = default_snapshot_path(client.url, pid, store_root)
         report("snapshot", 0, 1)
-        _, notes = take_snapshot(paced, plan, pid, pre.site, spath, entries)
+        view = SiteView(paced, (c.scheme_id for c in plan.changes), max_age=stale_read_max_age)
+        _, notes = take_snapshot(paced, plan, pid, pre.site, spath, entries, view=view)
         report("snapshot", 1, 1)
         if crash_hook is not None:
             crash_hook("snapshot:written")
@@ -378,7 +437,7 @@ def apply_plan(
         queue = WorkQueue(list(plan.changes), settle=2 * concurrency)
 
         def work(change: SchemeChange) -> SchemeOutcome:
-            return _apply_scheme(paced, plan, change, writer, force=force, counter=counter, fatal=fatal, queue=queue)
+            return _apply_scheme(paced, plan, change, writer, force=force, counter=counter, fatal=fatal, queue=queue, view=view)
 
         outcomes: list[SchemeOutcome] = pool_run(list(plan.changes), work, concurrency, stop, queue=queue)
         _verify_written(paced, plan, outcomes, force=force, concurrency=concurrency, stop=stop, report=report)
@@ -390,7 +449,7 @@ def apply_plan(
             snapshot_path=spath,
             journal_path=jpath if (writer.opened or jpath.exists()) else None,
             requests=request_delta(client, stats_before),
-            throttled_seconds=bucket.waited,
+            throttled_seconds=pacer.waited,
             notes=notes + ([f"run stopped early: {fatal[0]}"] if fatal else []),
         )
         writer.close(counts=result.counts)
@@ -448,25 +507,24 @@ def _settle(o: SchemeOutcome, change: SchemeChange, current: Scheme | None, *, w
 
 
 def _verify_written(client, plan: Plan, outcomes: list[SchemeOutcome], *, force, concurrency, stop, report) -> None:
-    """Re-read every scheme this run wrote to and hold it to the planned after-state. Schemes it did not
-    write to were already classified from the fresh read taken just before."""
+    """Hold every scheme this run wrote to to the planned after-state, from one list read of the site
+    (every scheme in one response). Schemes it did not write to were already classified from the read
+    their judgement was made from."""
     todo = [(o, c) for o, c in zip(outcomes, plan.changes) if o.outcome == OUT_APPLIED]
+    if not todo:
+        return
     count = StageCounter(len(todo), "verify", report)
-
-    def check(pair: tuple[SchemeOutcome, SchemeChange]) -> None:
-        o, c = pair
-        try:
-            current = read_scheme(client, c.scheme_id)
-        except JiraError as e:
+    try:
+        current = {s.id: s for s in client.list_schemes()}
+    except JiraError as e:
+        for o, _ in todo:
             o.outcome = OUT_FAILED
-            o.reason = f"writes done, but re-reading the scheme to verify them failed: {e.message}"
-            return
-        finally:
-            count.step()
-        _settle(o, c, current, wrote=True, force=force)
-
-    if todo:
-        pool_run(todo, check, concurrency, stop)
+            o.reason = f"writes done, but re-reading the site to verify them failed: {e.message}"
+        count.step(len(todo))
+        return
+    for o, c in todo:
+        _settle(o, c, current.get(c.scheme_id), wrote=True, force=force)
+        count.step()
 
 
 def _labels(ops: Iterable[Operation], limit: int = 3) -> str:
@@ -484,6 +542,7 @@ def _apply_scheme(
     counter: StageCounter,
     fatal: list[str],
     queue: WorkQueue | None = None,
+    view: SiteView | None = None,
 ) -> SchemeOutcome:
     out = SchemeOutcome(change.scheme_id, change.scheme_name, OUT_FAILED)
     n_ops = len(change.operations)
@@ -497,7 +556,7 @@ def _apply_scheme(
     if writer.stop.is_set():
         return finish(OUT_FAILED, "not attempted: the run stopped early" + (f" ({fatal[0]})" if fatal else ""))
     try:
-        current = read_scheme(client, change.scheme_id)
+        current = view.get(change.scheme_id) if view is not None else read_scheme(client, change.scheme_id)
         if current is None:
             return finish(OUT_STALE, "the scheme no longer exists (deleted since the plan was made)")
         a = assess(change, current)
@@ -540,6 +599,8 @@ def _apply_scheme(
             accounted += 1
             if added.resolved == DUPLICATE and queue is not None:
                 queue.met_another_writer()
+            if added.resolved == DUPLICATE and view is not None:
+                view.contended = True
             if added.resolved == DUPLICATE and added.reread is not None and pending:
                 # Another writer is adding this scheme's grants right now (e.g. the same plan from another
                 # machine): adopt what it made, and take the rest from the other end so the two meet once.

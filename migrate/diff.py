@@ -104,14 +104,25 @@ def diff_change(change: SchemeChange, rule: Rule) -> SchemeDiff:
     order = _perm_order(rule)
     rule_keys = set(rule.targets) | {rule.source}
     removed_ids = {o.grant_id for o in change.removes}
+    # Only holders named by an operation can change: the after-state is the before-state minus the grants
+    # removed plus the grants added. The rest of a big scheme is only counted (holders of the source that
+    # need nothing), not tallied grant by grant.
+    touched = {o.holder.identity for o in change.operations}
     holders: dict[tuple, Holder] = {}  # the before-state's holder carries the names the site expanded
     before_h: dict[tuple, dict[str, int]] = {}
     after_h: dict[tuple, dict[str, int]] = {}
+    untouched_sources: set = set()
     grants_removed = 0
+    source = rule.source
     for g in change.before:
-        ident = g.holder.identity
+        h = g.holder
+        ident = (h.type, h.value or h.parameter or None)
+        if ident not in touched:
+            if g.permission == source:
+                untouched_sources.add(ident)
+            continue
         if ident not in holders:
-            holders[ident] = g.holder
+            holders[ident] = h
         _count(before_h, ident, g.permission)
         if g.id is not None and g.id in removed_ids:
             grants_removed += 1
@@ -124,7 +135,7 @@ def diff_change(change: SchemeChange, rule: Rule) -> SchemeDiff:
         _count(after_h, ident, o.permission)
 
     changed: list[HolderChange] = []
-    unchanged_holders = 0
+    unchanged_holders = len(untouched_sources)
     for ident, holder in holders.items():
         b = before_h.get(ident, {})
         a = after_h.get(ident, {})

@@ -24,7 +24,7 @@ from migrate.errors import (
     JiraError,
     PermissionDeniedError,
 )
-from migrate.jira.throttle import DELETE_SHARE, Cooldown, TokenBucket, shared_cooldown
+from migrate.jira.throttle import Cooldown, Pacer, TokenBucket, shared_cooldown
 from migrate.model import Grant, Holder, Scheme
 from migrate.plan import Plan
 from migrate.planfile import plan_id
@@ -181,24 +181,29 @@ class GrantWriter:
             self.crash_hook(what)
 
     def log(self, **entry: Any) -> None:
+        """Journal one line; returns once it is on disk (the fsync is shared with the other workers' lines
+        written meanwhile, see store.Journal)."""
         with self._lock:
             if self._journal is None:
                 if self.on_begin is not None and not self.lines:
                     self.on_begin(self)
                 self._journal = Journal(self.path)
                 self._append({"event": "begin", **self.header})
-            self._append(entry)
+            journal = self._journal
+            line = self._append(entry)
+        journal.sync(line)
         self.point(f"journal:{entry.get('op', entry.get('event'))}:{entry.get('phase', '')}")
 
-    def _append(self, entry: dict[str, Any]) -> None:
+    def _append(self, entry: dict[str, Any]) -> int:
         assert self._journal is not None
-        self._journal.append({"t": now_ms(), "plan": self.plan, "run": self.run, **entry})
+        line = self._journal.write({"t": now_ms(), "plan": self.plan, "run": self.run, **entry})
         self.lines += 1
+        return line
 
     def close(self, **end: Any) -> None:
         with self._lock:
             if self._journal is not None:
-                self._append({"event": "end", **end})
+                self._journal.sync(self._append({"event": "end", **end}))
                 self._journal.close()
                 self._journal = None
 
@@ -290,32 +295,46 @@ class GrantWriter:
 
 
 class ThrottledClient:
-    """The executor's view of a client: every grant write first takes a token from the bucket. The shared
-    Retry-After pause is kept inside the client's retry policy (see `throttled`), so it covers retries too."""
+    """The executor's view of a client during a run: every request keeps to the Pacer. A JiraClient paces
+    each request itself (reads, writes and retries alike, see JiraClient.pacer); a client that does not
+    (a test double) has its grant writes paced here. The shared Retry-After pause is kept inside the
+    client's retry policy (see `throttled`), so it covers retries too."""
 
-    def __init__(self, client, bucket: TokenBucket, cooldown: Cooldown):
+    def __init__(self, client, pacer: Pacer, cooldown: Cooldown):
         self._client = client
-        self.bucket = bucket
-        self.delete_bucket = bucket.scaled(DELETE_SHARE)  # Jira limits DELETE separately, at half the rate
+        self.pacer = pacer
         self.cooldown = cooldown
+        self._self_paced = hasattr(client, "pacer")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
     def create_grant(self, scheme_id: int, permission: str, holder: Holder) -> Grant:
-        self.bucket.acquire()
+        if not self._self_paced:
+            self.pacer.acquire_write("POST")
         return self._client.create_grant(scheme_id, permission, holder)
 
     def delete_grant(self, scheme_id: int, grant_id: int) -> bool:
-        self.delete_bucket.acquire()
+        if not self._self_paced:
+            self.pacer.acquire_write("DELETE")
         return self._client.delete_grant(scheme_id, grant_id)
 
 
 @contextlib.contextmanager
-def throttled(client, bucket: TokenBucket):
-    """Pace `client` for a run; its retry policy and session are restored afterwards."""
-    with shared_cooldown(client) as cooldown:
-        yield ThrottledClient(client, bucket, cooldown)
+def throttled(client, pace: Pacer | TokenBucket):
+    """Pace `client` for a run (a Pacer, or a TokenBucket for the writes); its retry policy, session hooks
+    and pacer are restored afterwards."""
+    pacer = pace if isinstance(pace, Pacer) else Pacer(post_bucket=pace)
+    own = hasattr(client, "pacer")
+    previous = getattr(client, "pacer", None) if own else None
+    if own:
+        client.pacer = pacer
+    try:
+        with shared_cooldown(client) as cooldown:
+            yield ThrottledClient(client, pacer, cooldown)
+    finally:
+        if own:
+            client.pacer = previous
 
 
 # --------------------------------------------------------------------------- the pool

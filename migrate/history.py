@@ -26,6 +26,7 @@ from typing import Any, Iterable
 from migrate import __version__
 from migrate.errors import JiraError
 from migrate.executor import now_ms
+from migrate.model import fingerprint_grants
 from migrate.plan import Plan
 from migrate.rederive import rule_identity
 from migrate.store import Journal, site_dir
@@ -284,7 +285,8 @@ class Ledger:
         for c in plan.changes:
             head = heads.get(c.scheme_id)
             parents[str(c.scheme_id)] = head.plan_id if head else None
-            if head is not None and head.after.get(c.scheme_id) == short_fingerprint(c.fingerprint):
+            # derived from the before-state, not the fingerprint the plan file states (shown, never trusted here)
+            if head is not None and head.after.get(c.scheme_id) == short_fingerprint(fingerprint_grants(c.before)):
                 builds_on.add(head.plan_id)
         return {"parents": parents, "builds_on": sorted(builds_on)}
 
@@ -302,7 +304,7 @@ class Ledger:
         journal: Path | None,
     ) -> None:
         touched = sorted(set(schemes))
-        afters = {str(c.scheme_id): short_fingerprint(c.after_fingerprint) for c in plan.changes if c.scheme_id in set(touched)}
+        afters = {str(c.scheme_id): short_fingerprint(c.derived_after_fingerprint()) for c in plan.changes if c.scheme_id in set(touched)}
         self._append(
             {
                 "event": "apply",

@@ -12,7 +12,9 @@ import json
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Annotated, Any, Iterable, Mapping
+
+import msgspec
 
 from migrate.errors import InvalidResponseError
 
@@ -72,14 +74,44 @@ def _require_dict(d: Any, what: str) -> dict:
     return d
 
 
-@dataclass(frozen=True)
-class Holder:
-    """Who a grant is for. `value` is the stable id (group id on Cloud); DC holders have no value."""
+# The expanded objects a site may embed in a holder (PermissionHolder in the Cloud spec, and Data Center's
+# PermissionHolderBean). They are kept as undecoded JSON: only a holder's display name ever needs them.
+HOLDER_EXPANSIONS = ("expand", "group", "user", "projectRole", "field")
+
+
+def _decoded(raw: Any) -> Any:
+    return msgspec.json.decode(raw) if isinstance(raw, msgspec.Raw) else raw
+
+
+class Holder(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, forbid_unknown_fields=True):
+    """Who a grant is for. `value` is the stable id (group id on Cloud); DC holders have no value.
+
+    A msgspec Struct so that a scheme list or a plan file decodes straight into holders (a 10,000-scheme
+    site has half a million of them). Equality and hash are the holder's fields (type, parameter, value):
+    what the site expanded (names) says nothing about who the holder is. The documented expansions are
+    kept verbatim as raw JSON; anything else a site sends is in `extra` (decoded).
+    """
 
     type: str
     parameter: str | None = None
     value: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False, hash=False, repr=False)
+    expand: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    group: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    user: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    projectRole: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    field: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict, name="+extra")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Holder):
+            return NotImplemented
+        return self.type == other.type and self.parameter == other.parameter and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.parameter, self.value))
+
+    def __repr__(self) -> str:
+        return f"Holder(type={self.type!r}, parameter={self.parameter!r}, value={self.value!r})"
 
     @property
     def identity(self) -> tuple[str, str | None]:
@@ -94,12 +126,26 @@ class Holder:
     def issue_scoped(self) -> bool:
         return self.type in ISSUE_SCOPED_HOLDER_TYPES
 
+    def expanded(self, key: str) -> Any:
+        """One field beyond type/parameter/value as the site sent it (decoded), or None."""
+        if key in self.extra:
+            return self.extra[key]
+        raw = getattr(self, key, None) if key in HOLDER_EXPANSIONS else None
+        return _decoded(raw) if isinstance(raw, msgspec.Raw) else None
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """Every field beyond type/parameter/value, decoded."""
+        out = {k: _decoded(getattr(self, k)) for k in HOLDER_EXPANSIONS if getattr(self, k) is not msgspec.UNSET}
+        out.update(self.extra)
+        return out
+
     @property
     def display(self) -> str:
         """A short human label; expanded names (group/role/user/field) are used when the site sent them."""
         name = None
         for k, sub in (("group", "name"), ("projectRole", "name"), ("user", "displayName"), ("field", "name")):
-            obj = self.extra.get(k)
+            obj = self.expanded(k)
             if isinstance(obj, dict) and isinstance(obj.get(sub), str):
                 name = obj[sub]
                 break
@@ -110,8 +156,10 @@ class Holder:
 
     @property
     def is_addon_role(self) -> bool:
-        role = self.extra.get("projectRole")
-        return self.type == "projectRole" and isinstance(role, dict) and role.get("name") == ADDON_ROLE_NAME
+        if self.type != "projectRole":
+            return False
+        role = self.expanded("projectRole")
+        return isinstance(role, dict) and role.get("name") == ADDON_ROLE_NAME
 
     def to_request(self) -> dict[str, str]:
         """The holder as sent in a create-grant body: copied verbatim, never rebuilt from display names."""
@@ -123,8 +171,8 @@ class Holder:
         return body
 
     def to_json(self) -> dict[str, Any]:
-        """Full form (for plan files and snapshots), including what the site expanded."""
-        out: dict[str, Any] = dict(self.extra)
+        """Full form (for snapshots and REST-shaped output), including what the site expanded."""
+        out = self.extras
         out.update(self.to_request())
         return out
 
@@ -135,30 +183,61 @@ class Holder:
         if not isinstance(htype, str) or not htype:
             raise InvalidResponseError("permission holder has no 'type'")
         extra = {k: v for k, v in d.items() if k not in ("type", "parameter", "value")}
+        raw: dict[str, msgspec.Raw] = {}
+        for k in HOLDER_EXPANSIONS:
+            if k in extra:
+                try:  # kept as the fast path keeps them, so both write the same plan file
+                    raw[k] = msgspec.Raw(msgspec.json.encode(extra[k]))
+                except (msgspec.EncodeError, TypeError, ValueError, OverflowError, RecursionError):
+                    continue
+                del extra[k]
         return cls(
             type=htype,
             parameter=_opt_str(d.get("parameter"), "holder parameter"),
             value=_opt_str(d.get("value"), "holder value"),
-            extra=_frozen(extra),
+            extra=extra,
+            **raw,
         )
 
 
-@dataclass(frozen=True)
-class Grant:
-    """One permission granted to one holder in a scheme. `id` is None for a grant not created yet."""
+class Grant(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, forbid_unknown_fields=True):
+    """One permission granted to one holder in a scheme. `id` is None for a grant not created yet.
+
+    Equality and hash are (permission, holder, id); `link` (the grant's REST URL, "self") and `extra`
+    (anything else the site sent) are kept but not compared.
+    """
 
     permission: str
     holder: Holder
     id: int | None = None
-    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False, hash=False, repr=False)
+    link: msgspec.Raw | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="self")  # kept undecoded
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict, name="+extra")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Grant):
+            return NotImplemented
+        return self.permission == other.permission and self.id == other.id and self.holder == other.holder
+
+    def __hash__(self) -> int:
+        return hash((self.permission, self.holder, self.id))
+
+    def __repr__(self) -> str:
+        return f"Grant(permission={self.permission!r}, holder={self.holder!r}, id={self.id!r})"
 
     @property
     def key(self) -> tuple[str, tuple[str, str | None]]:
         """Identity of a grant for diffing: permission + holder identity (ids differ across re-creation)."""
         return (self.permission, self.holder.identity)
 
+    @property
+    def extras(self) -> dict[str, Any]:
+        """Every field beyond id, permission and holder, as the site sent it."""
+        out: dict[str, Any] = {} if self.link is msgspec.UNSET else {"self": _decoded(self.link)}
+        out.update(self.extra)
+        return out
+
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = dict(self.extra)
+        out = self.extras
         if self.id is not None:
             out["id"] = self.id
         out["permission"] = self.permission
@@ -177,18 +256,76 @@ class Grant:
             permission=perm,
             holder=Holder.from_json(d.get("holder")),
             id=None if gid is None else int_id(gid, "grant id"),
-            extra=_frozen(extra),
+            extra=extra,
         )
 
 
 def grant_keys(grants: Iterable[Grant]) -> frozenset:
-    return frozenset(g.key for g in grants)
+    # Holder.identity inlined (`value or parameter or None` is the same rule): this runs for every grant of
+    # every scheme when planning, re-deriving and fingerprinting
+    return frozenset([(g.permission, (g.holder.type, g.holder.value or g.holder.parameter or None)) for g in grants])
+
+
+def _key_line(permission: str, htype: str, ident: str | None) -> str:
+    """json.dumps([permission, htype, ident], ensure_ascii=False), without json.dumps for the usual strings.
+
+    json.dumps escapes only '"', '\\' and control characters here; a string that has none of them (checked
+    together, with isprintable, which is stricter) is written as is."""
+    plain = permission + htype + (ident or "")
+    if plain.isprintable() and '"' not in plain and "\\" not in plain:
+        if ident is None:
+            return f'["{permission}", "{htype}", null]'
+        return f'["{permission}", "{htype}", "{ident}"]'
+    return json.dumps([permission, htype, ident], ensure_ascii=False)
+
+
+def key_line(key: tuple[str, tuple[str, str | None]]) -> str:
+    """The text of one grant key in a fingerprint."""
+    return _key_line(key[0], key[1][0], key[1][1])
+
+
+def key_lines(keys: Iterable[tuple[str, tuple[str, str | None]]], cache: dict | None = None) -> dict[tuple, str]:
+    """key_line for many keys. A big site's keys share permissions and holders, so the text of each
+    permission and of each holder identity is made once (in `cache`, which a caller may share across
+    schemes) and a key's text is the two joined."""
+    parts: dict = {} if cache is None else cache
+    out: dict[tuple, str] = {}
+    for k in keys:
+        p, ident = k
+        head = parts.get(p)
+        if head is None:
+            head = parts[p] = f'["{p}", ' if p.isprintable() and '"' not in p and "\\" not in p else None
+        tail = parts.get(ident)
+        if tail is None:
+            t, i = ident
+            plain = t + i if i is not None else t
+            if plain.isprintable() and '"' not in plain and "\\" not in plain:
+                tail = f'"{t}", "{i}"]' if i is not None else f'"{t}", null]'
+            else:
+                tail = json.dumps([t, i], ensure_ascii=False)[1:]
+            parts[ident] = tail
+        out[k] = head + tail if head is not None else json.dumps([p, *ident], ensure_ascii=False)
+    return out
+
+
+def fingerprint_lines(lines: Iterable[str]) -> str:
+    """The fingerprint of the key texts of a set of grant keys (each key once)."""
+    return "sha256:" + hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+def fingerprint_keys(keys: Iterable[tuple[str, tuple[str, str | None]]]) -> str:
+    """The fingerprint of a set of grant keys (see fingerprint_grants)."""
+    unique = keys if isinstance(keys, (set, frozenset)) else set(keys)
+    return fingerprint_lines(key_lines(unique).values())
 
 
 def fingerprint_grants(grants: Iterable[Grant]) -> str:
-    """Hash of the sorted normalised grant set. Ids are left out: they say nothing about access."""
-    keys = sorted(json.dumps(list(k[:1]) + list(k[1]), ensure_ascii=False) for k in grant_keys(grants))
-    return "sha256:" + hashlib.sha256("\n".join(keys).encode()).hexdigest()
+    """Hash of the sorted normalised grant set. Ids are left out: they say nothing about access.
+
+    Each key is the JSON text of [permission, holder type, holder identity], one per line; the text is the
+    one json.dumps gives, so fingerprints stay what earlier versions stored in plan files.
+    """
+    return fingerprint_keys(grant_keys(grants))
 
 
 @dataclass(frozen=True)
@@ -249,6 +386,109 @@ class Scheme:
             scope=_frozen(scope) if isinstance(scope, dict) and scope else None,
             extra=_frozen(extra),
         )
+
+
+class _WireGrant(msgspec.Struct, gc=False, forbid_unknown_fields=True):
+    """A grant exactly as GET /permissionscheme documents it, its holder left undecoded for now."""
+
+    permission: Annotated[str, msgspec.Meta(min_length=1)]
+    holder: msgspec.Raw
+    id: int | None = None
+    link: msgspec.Raw | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="self")
+
+
+class _WireScheme(msgspec.Struct, gc=False, forbid_unknown_fields=True):
+    """A scheme exactly as GET /permissionscheme documents it; anything else takes the lenient path."""
+
+    id: int
+    name: str
+    description: str | None = None
+    permissions: list[_WireGrant] | None = None
+    scope: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    expand: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    link: msgspec.Raw | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="self")
+
+
+class _WireSchemeList(msgspec.Struct, gc=False):
+    permissionSchemes: list[msgspec.Raw]
+
+
+_wire_list = msgspec.json.Decoder(_WireSchemeList)
+_wire_scheme = msgspec.json.Decoder(_WireScheme)
+_holder_decoder = msgspec.json.Decoder(Holder)
+
+
+class _Lenient(Exception):
+    """This scheme is not in the documented shape: the lenient parser takes it."""
+
+
+def _new_holder(text: bytes, holders: dict[bytes, Holder]) -> Holder:
+    h = _holder_decoder.decode(text)
+    if h.extra or not h.type:  # a field named like our own spare slot, or no type: said the lenient way
+        raise _Lenient
+    holders[text] = h
+    return h
+
+
+def _scheme_from_wire(w: _WireScheme, holders: dict[bytes, Holder]) -> Scheme:
+    known = holders.get
+    grants = tuple(
+        [
+            Grant(g.permission, known(text) or _new_holder(text, holders), g.id, g.link)
+            for g in w.permissions or ()
+            for text in (bytes(g.holder),)
+        ]
+    )
+    extra: dict[str, Any] = {}
+    if w.expand is not msgspec.UNSET:
+        extra["expand"] = msgspec.json.decode(w.expand)
+    if w.link is not msgspec.UNSET:
+        extra["self"] = msgspec.json.decode(w.link)
+    scope = msgspec.json.decode(w.scope) if w.scope is not msgspec.UNSET else None
+    return Scheme(
+        id=w.id,
+        name=w.name,
+        grants=grants,
+        description=w.description,
+        scope=_frozen(scope) if isinstance(scope, dict) and scope else None,
+        extra=_frozen(extra),
+    )
+
+
+def parse_scheme_list(body: bytes) -> list[Scheme]:
+    """GET /permissionscheme?expand=... from its raw bytes.
+
+    Each scheme in the documented shape is decoded by msgspec straight into the model, and a holder that
+    recurs across schemes (the same JSON) becomes one shared object: a big site's holders are few next to
+    its grants. A scheme with anything else (an undocumented field, an id sent as a string, a type Jira
+    does not send) goes through the lenient parser, which keeps every field, so both give the same schemes.
+    Raises InvalidResponseError for a body that is not a scheme list.
+    """
+    try:
+        listing = _wire_list.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        # not the documented shape at all: let the lenient parser say what is wrong
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise InvalidResponseError("GET /permissionscheme did not return JSON") from None
+        if not isinstance(data, dict) or not isinstance(data.get("permissionSchemes"), list):
+            raise InvalidResponseError("GET /permissionscheme did not return {permissionSchemes: [...]}") from None
+        return [Scheme.from_json(s) for s in data["permissionSchemes"]]
+    out: list[Scheme] = []
+    holders: dict[bytes, Holder] = {}
+    for raw in listing.permissionSchemes:
+        try:
+            out.append(_scheme_from_wire(_wire_scheme.decode(raw), holders))
+            continue
+        except (msgspec.DecodeError, RecursionError, _Lenient):
+            pass
+        try:
+            data = json.loads(bytes(raw))
+        except (ValueError, RecursionError):
+            raise InvalidResponseError("GET /permissionscheme returned a scheme that is not JSON") from None
+        out.append(Scheme.from_json(data))
+    return out
 
 
 @dataclass(frozen=True)

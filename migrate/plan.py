@@ -8,22 +8,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Literal, Mapping
+from typing import Annotated, Any, Iterable, Literal, Mapping
+
+import msgspec
 
 from migrate.errors import ConfigError
-from migrate.model import Grant, Holder, Scheme, SiteInfo, fingerprint_grants, grant_keys
+from migrate.model import Grant, Holder, Scheme, SiteInfo, fingerprint_grants, fingerprint_lines, grant_keys, key_lines
 from migrate.rules import Rule
 
 MODES = ("add", "finish")
 Action = Literal["add", "remove"]
 
 
-@dataclass(frozen=True)
-class Operation:
+def _check_operation(action: str, grant_id: int | None) -> None:
+    if action == "remove" and grant_id is None:
+        raise ValueError("a remove operation needs the grant_id it removes")
+
+
+class Operation(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, forbid_unknown_fields=True):
+    """One grant-level write of a plan. A msgspec Struct: plan files decode straight into operations."""
+
     action: Action
-    permission: str
+    permission: Annotated[str, msgspec.Meta(min_length=1)]
     holder: Holder
     grant_id: int | None = None  # for "remove": the id of the grant in the before-state
+
+    def __post_init__(self) -> None:
+        _check_operation(self.action, self.grant_id)
 
     @property
     def key(self) -> tuple[str, tuple[str, str | None]]:
@@ -44,8 +55,6 @@ class Operation:
         gid = d.get("grant_id")
         if gid is not None and (not isinstance(gid, int) or isinstance(gid, bool)):
             raise ValueError("operation grant_id must be an integer")
-        if d["action"] == "remove" and gid is None:
-            raise ValueError("a remove operation needs the grant_id it removes")
         return cls(action=d["action"], permission=d["permission"], holder=Holder.from_json(d.get("holder")), grant_id=gid)
 
 
@@ -74,9 +83,19 @@ class SchemeChange:
         kept = tuple(g for g in self.before if g.id is None or g.id not in removed)
         return kept + tuple(Grant(permission=o.permission, holder=o.holder) for o in self.adds)
 
-    @cached_property  # hashing every grant is the costly part of saving and showing big plans
+    @cached_property  # hashing every grant is the costly part of saving big plans
     def after_fingerprint(self) -> str:
+        """The after-state's fingerprint: as a plan file stores it (trusted once its checksum matched), or
+        computed. Whatever decides something on the site (the history's chain) uses derived_after_fingerprint."""
+        return self.derived_after_fingerprint()
+
+    def derived_after_fingerprint(self) -> str:
         return fingerprint_grants(self.after())
+
+    def trust_after_fingerprint(self, fingerprint: str) -> "SchemeChange":
+        """Take the after fingerprint a checksummed plan file stores, instead of hashing every grant again."""
+        self.__dict__["after_fingerprint"] = fingerprint
+        return self
 
     def after_keys(self) -> frozenset:
         return grant_keys(self.after())
@@ -131,37 +150,52 @@ def _holder_sort_key(h: Holder) -> tuple[str, str]:
 FINISH_WAITING = "run the add plan first"  # how a finish plan's notes tell holders still missing a target
 
 
-def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterable[str] = ()) -> SchemeChange | None:
+def plan_scheme(
+    scheme: Scheme,
+    rule: Rule,
+    mode: str = "add",
+    projects: Iterable[str] = (),
+    *,
+    text_cache: dict | None = None,
+    fingerprints: bool = True,
+) -> SchemeChange | None:
     """Plan one scheme; None when it needs nothing.
 
     add: every source holder gets the targets the rule gives it, unless the scheme already has them.
     finish: never adds. The source grant is removed only where the holder already holds *every* target
     on the site, so nobody loses access; the others keep the source and are named in a note (a holder
     still waiting for the add plan, or one the rule does not give every target).
+
+    `text_cache` (any dict, shared by the schemes of one plan) keeps the fingerprint texts of permissions
+    and holders that recur across schemes. `fingerprints=False` leaves them out (empty): re-deriving a
+    plan's operations needs none.
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-    existing = grant_keys(scheme.grants)
+    keys = [(g.permission, (g.holder.type, g.holder.value or g.holder.parameter or None)) for g in scheme.grants]
+    existing = set(keys)
     planned: set = set()
     adds: list[Operation] = []
     removes: list[Operation] = []
     notes: list[str] = []
     seen_source: set = set()
-    for g in sorted(scheme.grants_for(rule.source), key=lambda g: (_holder_sort_key(g.holder), g.id or 0)):
+    source = rule.source
+    sources = [(k[1], g) for k, g in zip(keys, scheme.grants) if k[0] == source]
+    for ident, g in sorted(sources, key=lambda x: (x[0][0], x[0][1] or "", x[1].id or 0)):
         h = g.holder
-        first = h.identity not in seen_source
-        seen_source.add(h.identity)
+        first = ident not in seen_source
+        seen_source.add(ident)
         targets = rule.targets_for(h)
         if first and not h.known_type:
             notes.append(f"holder type {h.type!r} is not one Jira documents; copied verbatim")
         if mode == "add":
             for t in targets:
-                k = (t, h.identity)
+                k = (t, ident)
                 if k not in existing and k not in planned:
                     planned.add(k)
                     adds.append(Operation("add", t, h))
             continue
-        lacking = [t for t in rule.targets if (t, h.identity) not in existing]
+        lacking = [t for t in rule.targets if (t, ident) not in existing]
         if lacking:
             if not first:
                 continue
@@ -181,15 +215,32 @@ def plan_scheme(scheme: Scheme, rule: Rule, mode: str = "add", projects: Iterabl
             removes.append(Operation("remove", rule.source, h, grant_id=g.id))
     if not adds and not removes:
         return None
-    return SchemeChange(
+    before_fp, after_fp = _fingerprints(scheme.grants, keys, existing, planned, removes, text_cache) if fingerprints else ("", "")
+    change = SchemeChange(
         scheme_id=scheme.id,
         scheme_name=scheme.name,
-        fingerprint=scheme.fingerprint,
+        fingerprint=before_fp,
         before=scheme.grants,
         operations=tuple(adds) + tuple(removes),
         projects=tuple(sorted(projects)),
         notes=tuple(notes),
     )
+    return change.trust_after_fingerprint(after_fp) if fingerprints else change
+
+
+def _fingerprints(grants, keys, existing, added, removes, cache) -> tuple[str, str]:
+    """The before and after fingerprints of a scheme change together, each key's text made once (what
+    SchemeChange.after() gives: the grants not removed by id, plus the adds)."""
+    lines = key_lines(existing, cache)
+    if removes:
+        removed = {o.grant_id for o in removes}
+        kept = {k for k, g in zip(keys, grants) if g.id is None or g.id not in removed}
+    else:
+        kept = existing
+    new = key_lines(added - kept, cache)
+    after_lines = [lines[k] for k in kept]
+    after_lines.extend(new.values())
+    return fingerprint_lines(lines.values()), fingerprint_lines(after_lines)
 
 
 def kept_sources(scheme: Scheme, rule: Rule) -> tuple[list[str], list[str]]:
@@ -241,8 +292,9 @@ def make_plan(
     unchanged: list[int] = []
     waiting: list[tuple[Scheme, list[str]]] = []
     by_rule: list[tuple[Scheme, list[str]]] = []
+    texts: dict = {}
     for s in sorted(schemes, key=lambda s: s.id):
-        c = plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()))
+        c = plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()), text_cache=texts)
         if c is None:
             unchanged.append(s.id)
         else:

@@ -3,41 +3,288 @@
 `migrate apply PLAN` does exactly what the file says, so loading is strict: an unknown major version,
 a checksum mismatch (tampering or a hand edit), a plan for another site or malformed content is refused
 with a clear message, before any request is sent.
+
+Format 2 (written since format 1.0): the same fields, one line per top-level field and one line per
+scheme change, and the checksum is the last field, over the file's bytes before its line. Checking it is
+one pass of sha256 over the bytes (format 1 re-serialised the whole document canonically to check it), and
+once it matches, the file is decoded by msgspec straight into typed objects (holders, grants, operations),
+which validates every field's type on the way and names the field of the first one that is wrong. Stored
+fingerprints are trusted for display; apply, verify and rollback re-derive every scheme's operations and
+before fingerprint (migrate.rederive), and the history computes the after fingerprints it records.
+Format 1.x files are still read (canonical checksum, lenient parser), so plans made by earlier versions
+keep working; they are never written any more.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Iterator, Literal
+
+import msgspec
 
 from migrate import __version__
-from migrate.errors import ConfigError, InvalidResponseError, PlanFileError
+from migrate.errors import ConfigError, InvalidResponseError, MigrateError, PlanFileError
 from migrate.jira.client import normalise_site_url
-from migrate.model import Grant, SiteInfo, fingerprint_grants
+from migrate.model import Grant, Holder, SiteInfo, fingerprint_grants
 from migrate.plan import Operation, Plan, SchemeChange
 from migrate.rules import Rule
 from migrate.siteurl import same_site
-from migrate.store import atomic_write_bytes, read_user_text, site_slug
+from migrate.store import atomic_write_chunks, read_user_bytes, site_slug
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "2.0"
+LEGACY_MAJOR = 1  # format 1.x: canonical-JSON checksum; still read, never written
 KIND = "migrate-plan"
 DEFAULT_DIR = Path("plans")
 
-
-def _canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def checksum_of(doc: dict[str, Any]) -> str:
-    body = {k: v for k, v in doc.items() if k != "checksum"}
-    return "sha256:" + hashlib.sha256(_canonical(body)).hexdigest()
+# The end of a format-2 file: the checksum line, over every byte before it.
+_TAIL = re.compile(rb'  "checksum": "(sha256:[0-9a-f]{64})"\n\}\n?\Z')
+_CHECKSUM_LINE = b'  "checksum": '
 
 
-def plan_to_json(plan: Plan) -> dict[str, Any]:
-    doc: dict[str, Any] = {
+# --------------------------------------------------------------------------- the typed document
+#
+# Holders are written once, in the plan's holder table, and grants and operations name them by their
+# index there: a site's holders recur in scheme after scheme, and a grant row [id, permission, holder]
+# decodes several times faster than a grant object with its holder inside (the grant's REST link, "self",
+# is not kept: it is an address, not state; snapshots keep everything the site sent).
+
+HolderIndex = Annotated[int, msgspec.Meta(ge=0)]
+Key = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class GrantRow(msgspec.Struct, array_like=True, gc=False):
+    """[id, permission, holder index, {other fields the site sent}?]"""
+
+    id: int | None
+    permission: Key
+    holder: HolderIndex
+    extra: dict[str, Any] = {}
+
+
+class OperationRow(msgspec.Struct, array_like=True, gc=False):
+    """[action, permission, holder index, grant id (removes)?]"""
+
+    action: Literal["add", "remove"]
+    permission: Key
+    holder: HolderIndex
+    grant_id: int | None = None
+
+
+class ChangeDoc(msgspec.Struct, gc=False):
+    """One scheme change as a plan file holds it."""
+
+    scheme_id: int
+    scheme_name: str
+    fingerprint: str
+    before: list[GrantRow]
+    operations: list[OperationRow]
+    after_fingerprint: str | None = None
+    projects: list[str] = []
+    notes: list[str] = []
+
+
+class PlanDoc(msgspec.Struct, gc=False):
+    """A format-2 plan file. Unknown fields are ignored (a newer minor version may add some)."""
+
+    kind: Any = None
+    format_version: Any = None
+    site: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    rule: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    mode: str | msgspec.UnsetType = msgspec.UNSET
+    holders: list[Holder] = []
+    changes: list[ChangeDoc] | msgspec.UnsetType = msgspec.UNSET
+    tool_version: str = ""
+    created_at: str = ""
+    missing_keys: list[str] = []
+    notes: list[str] = []
+    unchanged: list[int] = []
+    projects_mapped: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class _Head(msgspec.Struct):
+    """Just enough of any JSON object to tell a plan and its format version (the rest is skipped, not built)."""
+
+    kind: Any = None
+    format_version: Any = None
+
+
+_doc_decoder = msgspec.json.Decoder(PlanDoc)
+_head_decoder = msgspec.json.Decoder(_Head)
+_encoder = msgspec.json.Encoder()
+
+# What a field that fails the typed check must be, in words.
+_FIELD_WORDS = {
+    "missing_keys": "a list of strings",
+    "notes": "a list of strings",
+    "projects": "a list of strings",
+    "unchanged": "a list of scheme ids",
+    "holders": "a list of permission holders",
+    "before": "a list of grants, each [id, permission, holder index]",
+    "operations": "a list of operations, each [action 'add' or 'remove', permission, holder index, grant id]",
+}
+
+
+def _explain(e: msgspec.ValidationError) -> str:
+    """msgspec's message, in the words of a plan file: which field, what is wrong with it."""
+    text = str(e)
+    m = re.match(r"(?s)(.*?)(?: - at `\$(.*)`)?\Z", text)
+    what, at = (m.group(1), m.group(2) or "") if m else (text, "")
+    where = "plan" + at
+    missing = re.match(r"Object missing required field `(.*)`", what)
+    if missing:
+        return f"{where} has no '{missing.group(1)}'"
+    names = re.findall(r"[A-Za-z_]+", at)
+    words = next((_FIELD_WORDS[n] for n in reversed(names) if n in _FIELD_WORDS), None)
+    expected = re.match(r"Expected `(.*)`, got `(.*)`", what)
+    if expected:
+        msg = f"{where} has the wrong type ({expected.group(2)}, expected {expected.group(1)})"
+    else:
+        msg = f"{where}: {what}"
+    return msg + (f"; it should be {words}" if words else "")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class _HolderTable:
+    """The plan's holders, each once (exactly as the site sent it, expansions included), by index.
+
+    Holders are told apart by their JSON text, so a plan written from objects and the same plan written
+    from its JSON document (plan_to_json) get the same table; each holder object is encoded once (the
+    scheme list's parser shares one object between all grants of the same holder)."""
+
+    def __init__(self) -> None:
+        self.rows: list[bytes] = []
+        self._by_text: dict[bytes, int] = {}
+        self._by_object: dict[int, int] = {}
+        self._alive: list[Any] = []  # an id() is only unique while its object lives
+
+    def index(self, holder: Any) -> Any:
+        i = self._by_object.get(id(holder))
+        if i is not None:
+            return i
+        if type(holder) is Holder and not holder.extra:
+            text = _encoder.encode(holder)
+        else:
+            try:  # a holder as JSON (an edited document), or built by hand: written where a site's fields go
+                text = _encoder.encode(Holder.from_json(holder if isinstance(holder, dict) else holder.to_json()))
+            except (MigrateError, TypeError, ValueError, AttributeError, msgspec.EncodeError):
+                return holder  # laid out as it is, for the loader to refuse
+        i = self._by_text.get(text)
+        if i is None:
+            i = self._by_text[text] = len(self.rows)
+            self.rows.append(text)
+        self._by_object[id(holder)] = i
+        self._alive.append(holder)
+        return i
+
+
+def _kept(extra: Any) -> dict[str, Any]:
+    return {k: v for k, v in extra.items() if k != "self"} if extra else {}
+
+
+def _change_row(c: SchemeChange, table: _HolderTable) -> bytes:
+    index, seen = table.index, table._by_object
+    before = []
+    for g in c.before:
+        h = g.holder
+        i = seen.get(id(h))  # a holder shared across schemes is looked up once (index() is the slow path)
+        if i is None:
+            i = index(h)
+        extra = _kept(g.extra) if g.extra else None
+        before.append((g.id, g.permission, i, extra) if extra else (g.id, g.permission, i))
+    ops = []
+    for o in c.operations:
+        i = seen.get(id(o.holder))
+        if i is None:
+            i = index(o.holder)
+        ops.append((o.action, o.permission, i, o.grant_id) if o.grant_id is not None else (o.action, o.permission, i))
+    return _encoder.encode(
+        {
+            "scheme_id": c.scheme_id,
+            "scheme_name": c.scheme_name,
+            "fingerprint": c.fingerprint,
+            "after_fingerprint": c.after_fingerprint,
+            "projects": c.projects,
+            "notes": c.notes,
+            "before": before,
+            "operations": ops,
+        }
+    )
+
+
+def _doc_change_row(c: Any, table: _HolderTable) -> bytes:
+    """One change of a plan document (grants and operations as JSON objects), packed like _change_row;
+    whatever does not have the expected shape is laid out as it is, for the loader to refuse."""
+    if not isinstance(c, dict):
+        return _encoder.encode(c)
+    row = dict(c)
+
+    def grant(g: Any) -> Any:
+        if not isinstance(g, dict) or not isinstance(g.get("holder"), dict):
+            return g
+        extra = {k: v for k, v in g.items() if k not in ("id", "permission", "holder", "self")}
+        out = [g.get("id"), g.get("permission"), table.index(g["holder"])]
+        return out + [extra] if extra else out
+
+    def op(o: Any) -> Any:
+        if not isinstance(o, dict) or not isinstance(o.get("holder"), dict):
+            return o
+        out = [o.get("action"), o.get("permission"), table.index(o["holder"])]
+        return out + [o["grant_id"]] if o.get("grant_id") is not None else out
+
+    if isinstance(row.get("before"), list):
+        row["before"] = [grant(g) for g in row["before"]]
+    if isinstance(row.get("operations"), list):
+        row["operations"] = [op(o) for o in row["operations"]]
+    return _encoder.encode(row)
+
+
+def _unpacked(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document read from a format-2 file (rows naming holders by index) with each grant and operation
+    written out in full again, as plan_to_json gives it; rows that do not have the expected shape stay."""
+    holders = doc.get("holders")
+    changes = doc.get("changes")
+    if not isinstance(holders, list) or not isinstance(changes, list):
+        return doc
+
+    def holder(i: Any) -> Any:
+        ok = isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(holders)
+        return holders[i] if ok else i
+
+    def grant(r: Any) -> Any:
+        if not isinstance(r, list) or len(r) not in (3, 4) or not isinstance(holder(r[2]), dict):
+            return r
+        out = dict(r[3]) if len(r) == 4 and isinstance(r[3], dict) else {}
+        out.update({"id": r[0], "permission": r[1], "holder": holder(r[2])})
+        return out
+
+    def op(r: Any) -> Any:
+        if not isinstance(r, list) or len(r) not in (3, 4) or not isinstance(holder(r[2]), dict):
+            return r
+        out = {"action": r[0], "permission": r[1], "holder": holder(r[2])}
+        if len(r) == 4:
+            out["grant_id"] = r[3]
+        return out
+
+    out_changes = []
+    for c in changes:
+        if isinstance(c, dict):
+            c = dict(c)
+            if isinstance(c.get("before"), list):
+                c["before"] = [grant(r) for r in c["before"]]
+            if isinstance(c.get("operations"), list):
+                c["operations"] = [op(r) for r in c["operations"]]
+        out_changes.append(c)
+    return {k: v for k, v in doc.items() if k != "holders"} | {"changes": out_changes}
+
+
+def _header(plan: Plan) -> dict[str, Any]:
+    return {
         "kind": KIND,
         "format_version": FORMAT_VERSION,
         "tool_version": plan.tool_version or __version__,
@@ -50,28 +297,138 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         **({"projects_mapped": bool(plan.meta["projects_mapped"])} if "projects_mapped" in plan.meta else {}),
         "totals": plan.totals,
         "unchanged": list(plan.unchanged),
-        "changes": [
-            {
-                "scheme_id": c.scheme_id,
-                "scheme_name": c.scheme_name,
-                "fingerprint": c.fingerprint,
-                "after_fingerprint": c.after_fingerprint,
-                "projects": list(c.projects),
-                "notes": list(c.notes),
-                "before": [g.to_json() for g in c.before],
-                "operations": [o.to_json() for o in c.operations],
-            }
-            for c in plan.changes
-        ],
     }
-    doc["checksum"] = checksum_of(doc)
+
+
+def _array(name: bytes, rows: list[bytes]) -> bytes:
+    if not rows:
+        return b'  "' + name + b'": [],\n'
+    return b'  "' + name + b'": [\n    ' + b",\n    ".join(rows) + b"\n  ],\n"
+
+
+def _layout(
+    fields: dict[str, Any], holders: list[bytes], changes: list[bytes] | None, sealed: list[str] | None = None
+) -> Iterator[bytes]:
+    """The file, piece by piece: one line per top-level field, per holder and per scheme change, then the
+    checksum over every byte before it (`sealed` receives it).
+
+    Indenting every grant made a 5,000-scheme plan ~280 MB; one line per change greps and diffs by scheme
+    (`python -m json.tool PLAN` indents it all).
+    """
+    digest = hashlib.sha256()
+    head = [b"{\n"]
+    for key, value in fields.items():
+        head.append(b"  " + _encoder.encode(key) + b": " + _encoder.encode(value) + b",\n")
+    pieces = [b"".join(head), _array(b"holders", holders)]
+    if changes is not None:
+        pieces.append(_array(b"changes", changes[:0]) if not changes else b'  "changes": [\n')
+        for i, row in enumerate(changes):
+            pieces.append(b"    " + row + (b",\n" if i + 1 < len(changes) else b"\n  ],\n"))
+    for piece in pieces:
+        digest.update(piece)
+        yield piece
+    checksum = "sha256:" + digest.hexdigest()
+    if sealed is not None:
+        sealed.append(checksum)
+    yield _CHECKSUM_LINE + _encoder.encode(checksum) + b"\n}\n"
+
+
+def _plan_layout(plan: Plan, sealed: list[str] | None = None) -> Iterator[bytes]:
+    table = _HolderTable()
+    changes = [_change_row(c, table) for c in plan.changes]
+    return _layout(_header(plan), table.rows, changes, sealed)
+
+
+def encode_plan(plan: Plan) -> bytes:
+    """The plan file's bytes (format 2)."""
+    return b"".join(_plan_layout(plan))
+
+
+def encode_plan_doc(doc: dict[str, Any]) -> bytes:
+    """Lay out a plan document (as plan_to_json gives it, e.g. one a test edited) as a format-2 file, with
+    a fresh checksum."""
+    doc = _unpacked(doc)
+    fields = {k: v for k, v in doc.items() if k not in ("checksum", "changes", "holders")}
+    changes = doc.get("changes")
+    if changes is not None and not isinstance(changes, list):
+        fields["changes"] = changes
+        changes = None
+    table = _HolderTable()
+    rows = None if changes is None else [_doc_change_row(c, table) for c in changes]
+    return b"".join(_layout(fields, table.rows, rows))
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The plan as a JSON document: the file's fields, each grant and operation with its holder in full
+    (as the site sent it), and the checksum of the file `save_plan` writes."""
+    sealed: list[str] = []
+    for _ in _plan_layout(plan, sealed):
+        pass
+    doc = _header(plan)
+    doc["changes"] = [
+        {
+            "scheme_id": c.scheme_id,
+            "scheme_name": c.scheme_name,
+            "fingerprint": c.fingerprint,
+            "after_fingerprint": c.after_fingerprint,
+            "projects": list(c.projects),
+            "notes": list(c.notes),
+            "before": [g.to_json() for g in c.before],
+            "operations": [o.to_json() for o in c.operations],
+        }
+        for c in plan.changes
+    ]
+    doc["checksum"] = sealed[0]
     return doc
+
+
+def checksum_of(doc: dict[str, Any]) -> str:
+    """Format 1.x's checksum: over the canonical JSON of the document without its checksum."""
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    return "sha256:" + hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def plan_id(plan_or_doc: Plan | dict[str, Any]) -> str:
     """A short stable id for a plan (its checksum), used to name journals and snapshots."""
-    doc = plan_to_json(plan_or_doc) if isinstance(plan_or_doc, Plan) else plan_or_doc
-    return str(doc["checksum"]).split(":", 1)[-1][:16]
+    if isinstance(plan_or_doc, Plan):
+        cs = plan_or_doc.meta.get("checksum") if plan_or_doc.meta else None
+        if not cs:
+            sealed: list[str] = []
+            for _ in _plan_layout(plan_or_doc, sealed):
+                pass
+            cs = sealed[0]
+    else:
+        cs = plan_or_doc["checksum"]
+    return str(cs).split(":", 1)[-1][:16]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _version_major(version: Any, source: str) -> int:
+    head = version.split(".", 1)[0] if isinstance(version, str) else ""
+    # ASCII digits only ("²" passes isdigit but not int), and a sane length (int() refuses 5000 digits)
+    if not (head.isascii() and head.isdigit() and len(head) <= 6):
+        raise PlanFileError(f"{source} has no valid format_version")
+    major = int(head)
+    if major not in (int(FORMAT_VERSION.split(".", 1)[0]), LEGACY_MAJOR):
+        raise PlanFileError(
+            f"{source} uses plan format {version}, which this migrate ({__version__}) cannot read",
+            hint=f"this version reads formats {LEGACY_MAJOR}.x and {FORMAT_VERSION.split('.')[0]}.x; "
+            "re-run `migrate plan` to make a new plan",
+        )
+    return major
+
+
+def _bad_checksum(source: str) -> PlanFileError:
+    return PlanFileError(
+        f"{source} failed its checksum: it was edited or corrupted after `migrate plan` wrote it",
+        hint="plans must not be edited by hand; re-run `migrate plan` to make a new one",
+    )
 
 
 def _need(d: dict, key: str, typ: type | tuple[type, ...], where: str) -> Any:
@@ -93,11 +450,13 @@ def _strings(d: dict, key: str, where: str) -> tuple[str, ...]:
 def _check_operations(before: tuple[Grant, ...], ops: tuple[Operation, ...], where: str) -> None:
     # apply deletes by grant id: an id that is not the before-state's grant for that permission and
     # holder would delete something the plan never showed, so refuse the file
-    by_id = {g.id: g for g in before if g.id is not None}
+    by_id: dict[int, Grant] | None = None
     for o in ops:
         if o.action != "remove":
             continue
-        g = by_id.get(o.grant_id)
+        if by_id is None:
+            by_id = {g.id: g for g in before if g.id is not None}
+        g = by_id.get(o.grant_id)  # type: ignore[arg-type]
         if g is None or g.key != o.key:
             raise PlanFileError(
                 f"malformed plan file: {where} removes grant {o.grant_id}, which is not the "
@@ -105,40 +464,129 @@ def _check_operations(before: tuple[Grant, ...], ops: tuple[Operation, ...], whe
             )
 
 
+def _site_rule_mode(site: Any, rule: Any, mode: Any, source: str) -> tuple[dict[str, str], Rule, str]:
+    doc = {k: v for k, v in (("site", site), ("rule", rule), ("mode", mode)) if v is not msgspec.UNSET}
+    site = _need(doc, "site", dict, "plan")
+    for k in ("url", "base_url"):
+        _need(site, k, str, "site")
+    rule_obj = Rule.from_json(_need(doc, "rule", dict, "plan"), origin=f"{source} rule")
+    mode = _need(doc, "mode", str, "plan")
+    if mode not in ("add", "finish"):
+        raise PlanFileError(f"malformed plan file: unknown mode {mode!r}")
+    return {k: str(v) for k, v in site.items()}, rule_obj, mode
+
+
+def _plan_from_doc(d: PlanDoc, checksum: str, source: str) -> Plan:
+    try:
+        site, rule, mode = _site_rule_mode(d.site, d.rule, d.mode, source)
+        if d.changes is msgspec.UNSET:
+            raise PlanFileError("malformed plan file: plan has no 'changes'")
+        holders = d.holders
+        changes = []
+        seen_ids: set[int] = set()
+        for i, c in enumerate(d.changes):
+            where = f"changes[{i}]"
+            try:
+                before = tuple([Grant(r.permission, holders[r.holder], r.id, extra=r.extra) for r in c.before])
+                ops = tuple([Operation(o.action, o.permission, holders[o.holder], o.grant_id) for o in c.operations])
+            except IndexError:
+                raise PlanFileError(
+                    f"malformed plan file: {where} names a holder the plan's holder table ({len(holders)}) does not have"
+                ) from None
+            _check_operations(before, ops, where)
+            if c.scheme_id in seen_ids:
+                raise PlanFileError(f"malformed plan file: scheme {c.scheme_id} appears twice")
+            seen_ids.add(c.scheme_id)
+            change = SchemeChange(
+                scheme_id=c.scheme_id,
+                scheme_name=c.scheme_name,
+                fingerprint=c.fingerprint,
+                before=before,
+                operations=ops,
+                projects=tuple(c.projects),
+                notes=tuple(c.notes),
+            )
+            if c.after_fingerprint is not None:
+                change.trust_after_fingerprint(c.after_fingerprint)
+            changes.append(change)
+        meta: dict[str, Any] = {"checksum": checksum}
+        if d.projects_mapped is not msgspec.UNSET:
+            meta["projects_mapped"] = d.projects_mapped
+        return Plan(
+            site=site,
+            rule=rule,
+            mode=mode,
+            changes=tuple(changes),
+            unchanged=tuple(d.unchanged),
+            missing_keys=tuple(d.missing_keys),
+            notes=tuple(d.notes),
+            created_at=d.created_at,
+            tool_version=d.tool_version,
+            meta=meta,
+        )
+    except (ConfigError, InvalidResponseError, ValueError, TypeError) as e:
+        if isinstance(e, PlanFileError):
+            raise
+        raise PlanFileError(f"malformed plan file {source}: {getattr(e, 'message', e)}") from None
+
+
+def _tail(raw: bytes) -> re.Match[bytes] | None:
+    """The checksum line at the end of a format-2 file (searched in the last bytes only: a regex anchored
+    at the end still walks the whole buffer)."""
+    start = max(0, len(raw) - 128)
+    m = _TAIL.search(raw, start)
+    return m
+
+
+def _load_v2(raw: bytes, source: str) -> Plan:
+    tail = _tail(raw)
+    if tail is None:
+        raise _bad_checksum(source)
+    stored = tail.group(1).decode()
+    if "sha256:" + hashlib.sha256(memoryview(raw)[: tail.start()]).hexdigest() != stored:
+        raise _bad_checksum(source)
+    try:
+        doc = _doc_decoder.decode(raw)
+    except msgspec.ValidationError as e:
+        raise PlanFileError(f"malformed plan file: {_explain(e)}") from None
+    except (msgspec.DecodeError, RecursionError):
+        raise PlanFileError(f"{source} holds text or numbers no plan can contain") from None
+    return _plan_from_doc(doc, stored, source)
+
+
 def plan_from_json(doc: Any, *, source: str = "plan") -> Plan:
+    """A plan from a JSON document: format 2 (laid out again and checked like a file) or format 1.x."""
     if not isinstance(doc, dict):
         raise PlanFileError(f"{source} is not a migrate plan (expected a JSON object)")
     if doc.get("kind") != KIND:
         raise PlanFileError(f"{source} is not a migrate plan (kind is {doc.get('kind')!r})")
-    version = doc.get("format_version")
-    head = version.split(".", 1)[0] if isinstance(version, str) else ""
-    # ASCII digits only ("²" passes isdigit but not int), and a sane length (int() refuses 5000 digits)
-    if not (head.isascii() and head.isdigit() and len(head) <= 6):
-        raise PlanFileError(f"{source} has no valid format_version")
-    major = int(head)
-    if major != int(FORMAT_VERSION.split(".", 1)[0]):
-        raise PlanFileError(
-            f"{source} uses plan format {version}, which this migrate ({__version__}) cannot read",
-            hint=f"this version reads format {FORMAT_VERSION.split('.')[0]}.x; re-run `migrate plan` to make a new plan",
-        )
+    major = _version_major(doc.get("format_version"), source)
+    if major == LEGACY_MAJOR:
+        return _load_v1(doc, source)
+    stored = doc.get("checksum")
+    try:
+        raw = encode_plan_doc(doc)
+    except (msgspec.EncodeError, UnicodeEncodeError, ValueError, TypeError, OverflowError, RecursionError):
+        raise PlanFileError(f"{source} holds text or numbers no plan can contain") from None
+    tail = _tail(raw)
+    if not isinstance(stored, str) or tail is None or tail.group(1).decode() != stored:
+        raise _bad_checksum(source)
+    return _load_v2(raw, source)
+
+
+def _load_v1(doc: dict[str, Any], source: str) -> Plan:
+    """Format 1.x: the checksum over canonical JSON, the lenient parser, fingerprints checked."""
     stored = doc.get("checksum")
     try:
         actual = checksum_of(doc)
     except (UnicodeEncodeError, ValueError, RecursionError):  # lone surrogates, absurd numbers, deep nesting
         raise PlanFileError(f"{source} holds text or numbers no plan can contain") from None
     if not isinstance(stored, str) or stored != actual:
-        raise PlanFileError(
-            f"{source} failed its checksum: it was edited or corrupted after `migrate plan` wrote it",
-            hint="plans must not be edited by hand; re-run `migrate plan` to make a new one",
-        )
+        raise _bad_checksum(source)
     try:
-        site = _need(doc, "site", dict, "plan")
-        for k in ("url", "base_url"):
-            _need(site, k, str, "site")
-        rule = Rule.from_json(_need(doc, "rule", dict, "plan"), origin=f"{source} rule")
-        mode = _need(doc, "mode", str, "plan")
-        if mode not in ("add", "finish"):
-            raise PlanFileError(f"malformed plan file: unknown mode {mode!r}")
+        site, rule, mode = _site_rule_mode(
+            doc.get("site", msgspec.UNSET), doc.get("rule", msgspec.UNSET), doc.get("mode", msgspec.UNSET), source
+        )
         changes = []
         seen_ids: set[int] = set()
         for i, c in enumerate(_need(doc, "changes", list, "plan")):
@@ -173,7 +621,7 @@ def plan_from_json(doc: Any, *, source: str = "plan") -> Plan:
         if "projects_mapped" in doc:
             meta["projects_mapped"] = _need(doc, "projects_mapped", bool, "plan")
         return Plan(
-            site={k: str(v) for k, v in site.items()},
+            site=site,
             rule=rule,
             mode=mode,
             changes=tuple(changes),
@@ -197,34 +645,37 @@ def default_plan_path(plan: Plan, directory: Path = DEFAULT_DIR) -> Path:
 
 def save_plan(plan: Plan, path: Path | None = None, *, directory: Path = DEFAULT_DIR) -> Path:
     target = Path(path) if path else default_plan_path(plan, directory)
-    doc = plan_to_json(plan)
-    atomic_write_bytes(target, _layout(doc).encode("utf-8"))
+    sealed: list[str] = []
+    atomic_write_chunks(target, _plan_layout(plan, sealed))
+    if isinstance(plan.meta, dict):
+        plan.meta["checksum"] = sealed[0]  # the id `migrate plan` prints, without encoding the plan again
     return target
-
-
-def _layout(doc: dict[str, Any]) -> str:
-    """JSON with one line per top-level field and one line per scheme change.
-
-    Indenting every grant made a 5,000-scheme plan ~280 MB; this is a third smaller, and still greps and
-    diffs by scheme (`python -m json.tool PLAN` indents it all).
-    """
-
-    def compact(v: Any) -> str:
-        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-
-    fields = []
-    for key, value in doc.items():
-        if key == "changes" and value:
-            rows = ",\n".join("    " + compact(c) for c in value)
-            fields.append(f'  "changes": [\n{rows}\n  ]')
-        else:
-            fields.append(f"  {compact(key)}: {compact(value)}")
-    return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
 def load_plan(path: Path | str) -> Plan:
     p = Path(path)
-    text = read_user_text(p, "plan file", PlanFileError)
+    source = f"plan file {p}"
+    raw = read_user_bytes(p, "plan file", PlanFileError)
+    if _tail(raw) is None:
+        return _load_text(raw, p, source)  # format 1.x, or not a plan at all: the old way says which
+    try:
+        head = _head_decoder.decode(raw)
+    except msgspec.ValidationError:
+        raise PlanFileError(f"{source} is not a migrate plan (expected a JSON object)") from None
+    except (msgspec.DecodeError, RecursionError):
+        return _load_text(raw, p, source)  # let the standard parser say where the JSON breaks
+    if head.kind != KIND:
+        raise PlanFileError(f"{source} is not a migrate plan (kind is {head.kind!r})")
+    if _version_major(head.format_version, source) == LEGACY_MAJOR:
+        return _load_text(raw, p, source)
+    return _load_v2(raw, source)
+
+
+def _load_text(raw: bytes, p: Path, source: str) -> Plan:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PlanFileError(f"plan file {p} is not UTF-8 text") from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
@@ -233,7 +684,9 @@ def load_plan(path: Path | str) -> Plan:
         raise PlanFileError(f"plan file {p} is nested too deeply to be a plan") from None
     except ValueError as e:  # e.g. an integer too long to convert: no plan holds one
         raise PlanFileError(f"plan file {p} is not a plan: {str(e)[:120]}") from None
-    return plan_from_json(doc, source=f"plan file {p}")
+    if isinstance(doc, dict) and doc.get("kind") == KIND and _version_major(doc.get("format_version"), source) != LEGACY_MAJOR:
+        raise _bad_checksum(source)  # format 2 whose bytes are not as written (reformatted, edited, cut)
+    return plan_from_json(doc, source=source)
 
 
 def check_plan_url(plan: Plan, url: str) -> None:

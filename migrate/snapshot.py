@@ -81,7 +81,7 @@ def now_iso() -> str:
 
 
 def save_snapshot(snapshot: Snapshot, path: Path) -> Path:
-    return atomic_write_json(Path(path), snapshot.to_json())
+    return atomic_write_json(Path(path), snapshot.to_json(), compact=True)  # one line: big sites, little CPU
 
 
 def load_snapshot(path: Path | str) -> Snapshot:

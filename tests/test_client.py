@@ -498,9 +498,28 @@ def test_proxy_variables_apply_to_real_sites_never_to_loopback(url, direct, monk
     monkeypatch.delenv("no_proxy", raising=False)
     client = JiraClient(url, Credentials.basic("a@b.c", "secret-token-123"))
     session = client._session
-    assert session.trust_env is (not direct)
+    # read once when the client is made, not looked up again for every request
+    assert session.trust_env is False
     settings = session.merge_environment_settings(client.url + "/rest/api/3/myself", {}, None, None, None)
     assert bool(settings["proxies"]) is (not direct)
+    if not direct:
+        assert settings["proxies"]["https"] == "http://proxy.example:3128"
+
+
+def test_no_proxy_is_honoured_once_too(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "acme.atlassian.net")
+    client = JiraClient("https://acme.atlassian.net", Credentials.basic("a@b.c", "secret-token-123"))
+    settings = client._session.merge_environment_settings(client.url + "/rest/api/3/myself", {}, None, None, None)
+    assert not settings["proxies"] or "https" not in settings["proxies"]
+
+
+def test_a_ca_bundle_variable_is_kept(monkeypatch, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    client = JiraClient("https://jira.acme.internal", Credentials.basic("a@b.c", "secret-token-123"))
+    assert client._session.verify == str(bundle)
 
 
 def test_a_403_names_the_permission_it_needed():

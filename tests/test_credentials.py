@@ -72,3 +72,29 @@ def test_errors_and_logs_are_redacted(caplog):
     assert "zz-secret" not in caplog.text + stream.getvalue()
     assert stream.getvalue().count("token is ***") == 3
     assert redact("a zz-secret-token-99 b") == "a *** b"
+
+
+# ----------------------------------------------------------------------------- redaction of serialised JSON
+
+
+@pytest.mark.parametrize(
+    "secret, obj",
+    [
+        pytest.param("tok-plain-1234", {"holder": {"parameter": "tok-plain-1234"}}, id="as-is"),
+        pytest.param('tok"quoted\\1234', {"name": 'x tok"quoted\\1234 y'}, id="escaped-in-a-string"),
+        pytest.param("tök-ünïcode-1234", {"k": ["tök-ünïcode-1234"]}, id="non-ascii"),
+        pytest.param('":"1', {"a": "b", '":"1': "x"}, id="cuts-through-json-syntax"),
+    ],
+)
+def test_serialised_json_is_redacted_once_on_its_text_and_stays_valid(secret, obj):
+    import json
+
+    import msgspec
+
+    from migrate.redact import MASK, redact_json, register_secret
+
+    register_secret(secret)
+    for text in (json.dumps(obj), json.dumps(obj, ensure_ascii=False), msgspec.json.encode(obj).decode()):
+        out = redact_json(text)
+        assert secret not in out and json.dumps(secret)[1:-1] not in out
+        assert json.loads(out) is not None and MASK in out

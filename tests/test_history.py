@@ -237,3 +237,21 @@ def test_a_plan_found_applied_without_writing_still_gets_its_parents(tmp_path):
     assert fin.state == APPLIED and set(fin.parents.values()) == {add.plan_id} and fin.builds_on == [add.plan_id]
     with pytest.raises(RollbackRefused, match="finish plan"):
         w.rollback("add", "m1")
+
+
+def test_the_chain_uses_fingerprints_derived_from_the_before_state(tmp_path):
+    # a finish plan whose file states a forged before fingerprint still builds on the add plan (and one
+    # forged to look as if it did, while made from another state, would not)
+    from migrate.planfile import encode_plan_doc, load_plan, plan_to_json
+
+    w = World(tmp_path)
+    run_steps(w, "apply add")
+    path, plan = w.plan("finish")
+    doc = plan_to_json(plan)
+    for c in doc["changes"]:
+        c["fingerprint"] = "sha256:" + "0" * 64
+    path.write_bytes(encode_plan_doc(doc))
+    w.plans["finish"] = (path, load_plan(path))
+    run_steps(w, "apply finish")
+    add, fin = Ledger(URL, w.home("m1")).entries()
+    assert fin.builds_on == [add.plan_id]

@@ -52,8 +52,11 @@ SITE_HELP = "Jira site URL (default: $JIRA_URL). Credentials come from JIRA_EMAI
 FLAVOUR_HELP = "cloud (/rest/api/3), dc (Data Center, /rest/api/2) or auto (ask the server)."
 YES_HELP = "Do not ask for confirmation (required when stdin is not a terminal, e.g. in CI)."
 CONCURRENCY_HELP = "Schemes written in parallel (never two writers on one scheme)."
-RPS_HELP = "At most this many grant POSTs per second across all workers, DELETEs at half that (0 = no client-side limit)."
-PARALLEL_HELP = "How many sites run at once."
+RPS_HELP = (
+    "At most this many requests per second to each endpoint (grant POSTs, reads), DELETEs at half that, slower "
+    "whenever the site's rate-limit headers say it is near its limit (0 = no client-side limit)."
+)
+PARALLEL_HELP = "How many sites run at once (more than 8 are spread over worker processes, one per CPU)."
 ONLY_HELP = "Only this site (by name in the sites file); repeat for several."
 
 
@@ -225,7 +228,7 @@ def only_option() -> Any:
 
 def parallel_option(default: int) -> Any:
     # no short form: -p is the sandbox's --port and -j the codemod's --jobs (one meaning per letter)
-    return typer.Option(default, "--parallel", min=1, max=32, metavar="N", help=PARALLEL_HELP)
+    return typer.Option(default, "--parallel", min=1, metavar="N", help=PARALLEL_HELP)
 
 
 # --------------------------------------------------------------------------------------------- site

@@ -9,7 +9,6 @@ from typing import Any, Callable, List, Optional
 import typer
 from rich.text import Text
 
-import migrate.sites as sites_mod
 from migrate.cli.common import (
     Mode,
     err,
@@ -26,11 +25,10 @@ from migrate.cli.common import (
     yes_option,
 )
 from migrate.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, MigrateError
-from migrate.jira.client import JiraClient
-from migrate.progress import retried
 from migrate.redact import redact
 from migrate.rules import resolve_rule
 from migrate.sites import (
+    SiteClients,
     DEFAULT_PARALLEL,
     DEFAULT_PLANS_DIR,
     BulkResult,
@@ -96,21 +94,6 @@ def _events() -> Callable[[str, str, str], None]:
         err.print(Text(line))
 
     return emit
-
-
-class _Clients:
-    """Wraps the sites' client factory to count retried answers across every site for the progress line."""
-
-    def __init__(self) -> None:
-        self.clients: list[JiraClient] = []
-
-    def __call__(self, spec: Any, credentials: Any) -> JiraClient:
-        client = sites_mod.make_site_client(spec, credentials)  # looked up now: tests may replace its policy
-        self.clients.append(client)
-        return client
-
-    def retried(self) -> int:
-        return sum(retried(c.stats) for c in list(self.clients))
 
 
 def _outcome_text(o: SiteOutcome) -> str:
@@ -239,7 +222,7 @@ def plan_cmd(
     Nothing is written to any site. Review the plans (`migrate report <plans-dir>`), then `migrate sites apply`."""
     cfg = load_sites(sites_file).select(only or [])
     the_rule = resolve_rule(rule) if rule else None
-    clients = _Clients()
+    clients = SiteClients()
     with progress_on_stderr(retries=clients.retried) as progress:
         result = plan_sites(
             cfg, plans_dir=plans_dir, rule=the_rule, mode=mode.value if mode else None, parallel=parallel,
@@ -329,7 +312,7 @@ def apply_cmd(
             + (f" ({others} other site(s) will fail or have nothing to do, as shown)" if others else "")
             + "?"
         )
-    clients = _Clients()
+    clients = SiteClients()
     with progress_on_stderr(retries=clients.retried) as progress:
         result = apply_sites(
             prepared, parallel=parallel, on_event=_events(), plans_dir=plans_dir, client_factory=clients, progress=progress
@@ -352,7 +335,7 @@ def verify_cmd(
     4 when some drifted or some could not be checked, else 3 when some are pending, else 0."""
     cfg = load_sites(sites_file).select(only or [])
     prepared = prepare_sites(cfg, plans_dir, action="verify")
-    clients = _Clients()
+    clients = SiteClients()
     with progress_on_stderr(retries=clients.retried) as progress:
         result = verify_sites(
             prepared, parallel=parallel, on_event=_events(), plans_dir=plans_dir, client_factory=clients, progress=progress
@@ -381,7 +364,7 @@ def rollback_cmd(
     _require_tty(yes, "roll back", todo)
     if todo and not yes:
         _confirm(f"Roll back the applied plans of {len(todo)} site(s) ({', '.join(p.spec.name for p in todo)})?")
-    clients = _Clients()
+    clients = SiteClients()
     with progress_on_stderr(retries=clients.retried) as progress:
         result = rollback_sites(
             prepared, parallel=parallel, on_event=_events(), plans_dir=plans_dir, client_factory=clients, progress=progress

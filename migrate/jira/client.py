@@ -9,10 +9,11 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
 import threading
 import time
 from collections import Counter
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -34,6 +35,7 @@ from migrate.errors import (
     TransportError,
 )
 from migrate.jira.retry import RetryPolicy, server_wait
+from migrate.jira.throttle import Pacer
 from migrate.model import (
     Grant,
     Holder,
@@ -43,7 +45,10 @@ from migrate.model import (
     SiteInfo,
     int_id,
     parse_permissions,
+    parse_scheme_list,
 )
+
+Decode = Callable[[bytes], Any]
 from migrate.redact import redact
 
 log = logging.getLogger("migrate.jira")
@@ -147,15 +152,27 @@ class JiraClient:
         )
         # Proxy variables are honoured for real sites (corporate proxies), never for loopback: a local site
         # is reached directly, and its Authorization header must not travel through a proxy to get there.
+        # They are read once, here: with trust_env on, requests looks them (and .netrc, and the CA bundle
+        # variables) up again for every request, which cost a sixth of a bulk run's CPU.
         loopback = _is_loopback(urlsplit(self.url).hostname or "")
-        self._session.trust_env = not loopback
-        if loopback:
+        if session is None:
             self._session.proxies.clear()
+            if not loopback:
+                self._session.proxies.update(requests.utils.get_environ_proxies(self.url))
+                bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+                if bundle:
+                    self._session.verify = bundle
+            self._session.trust_env = False
+        else:  # a session the caller made keeps its own settings, except that loopback stays direct
+            self._session.trust_env = self._session.trust_env and not loopback
+            if loopback:
+                self._session.proxies.clear()
         self._auth_header = self._make_auth_header(credentials)
         self._api = {"cloud": "3", "dc": "2"}.get(flavour)
         self._server_info: dict | None = None
         self._lock = threading.Lock()
         self.stats: Counter = Counter()
+        self.pacer: Pacer | None = None  # set for a run that must keep to the site's rate limits (executor.throttled)
 
     def __repr__(self) -> str:
         return f"JiraClient(url={self.url!r}, auth={self.credentials.kind})"
@@ -195,7 +212,7 @@ class JiraClient:
         return sum(v for k, v in self.stats.items() if k.startswith("http:"))
 
     def _send_once(
-        self, method: str, path: str, *, params: Any = None, body: Any = None, raw_json: bool = True
+        self, method: str, path: str, *, params: Any = None, body: Any = None, decode: Decode | None = None
     ) -> Any:
         url = self.url + path
         headers = {"Authorization": self._auth_header}
@@ -205,6 +222,9 @@ class JiraClient:
             data = json.dumps(body)
         with self._lock:
             self.stats[f"http:{method}"] += 1
+        pacer = self.pacer
+        if pacer is not None:
+            pacer.before(method, path)  # every attempt of every request kind takes its endpoint's turn
         started = time.monotonic()
         try:
             resp = self._session.request(
@@ -233,9 +253,11 @@ class JiraClient:
         except requests.exceptions.RequestException as e:
             raise self._transport(method, path, type(e).__name__, e) from None
         log.debug("%s %s -> %s in %.0f ms", method, path, resp.status_code, (time.monotonic() - started) * 1000)
+        if pacer is not None:
+            pacer.observe(method, path, resp.status_code, resp.headers)
         with self._lock:
             self.stats[f"status:{resp.status_code}"] += 1
-        return self._handle(method, path, resp)
+        return self._handle(method, path, resp, decode)
 
     def _tls_diagnosis(self, e: Exception) -> tuple[str, str | None]:
         """(what, hint) for a TLS failure: the common cause is a plain-http server spoken to over https."""
@@ -279,19 +301,30 @@ class JiraClient:
         err.cause_name = type(e).__name__  # type: ignore[attr-defined]
         return err
 
-    def _handle(self, method: str, path: str, resp: requests.Response) -> Any:
+    def _handle(self, method: str, path: str, resp: requests.Response, decode: Decode | None = None) -> Any:
         status = resp.status_code
         ctype = resp.headers.get("Content-Type", "")
         body: Any = None
-        text = resp.text if resp.content else ""
+        raw = resp.content
+        # Bytes, not resp.text: without a charset in Content-Type, requests guesses the encoding of every
+        # body by scanning it, which cost more CPU than the rest of a request. JSON is UTF-8 (RFC 8259).
+        unreadable: InvalidResponseError | None = None
+        if 200 <= status < 300 and decode is not None and raw and status != 204:
+            try:
+                return decode(raw)
+            except InvalidResponseError as e:
+                unreadable = e  # said below, unless the body is not JSON at all (a proxy's page says more)
+        text = raw.decode("utf-8", "replace") if raw else ""
         if text:
             try:
-                body = json.loads(text)
+                body = json.loads(raw)
             except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting from a broken proxy
                 body = None
         if 200 <= status < 300:
             if status == 204 or not text:
                 return None
+            if body is not None and unreadable is not None:
+                raise InvalidResponseError(f"{method} {path}: {unreadable.message}", status=status, method=method, path=path)
             if body is None:
                 snippet = redact(" ".join(text.split())[:120])
                 raise InvalidResponseError(
@@ -374,9 +407,11 @@ class JiraClient:
         ) + "; migrate does not follow redirects, so credentials only ever go to the host you named"
         return JiraError(f"{where}: the server redirects ({status}) to {shown}", hint=hint, **common)
 
-    def request(self, method: str, rel: str, *, params: Any = None, body: Any = None) -> Any:
+    def request(self, method: str, rel: str, *, params: Any = None, body: Any = None, decode: Decode | None = None) -> Any:
+        """Send one request (retried per the policy). `decode` turns a 2xx body's bytes into the result
+        (default: any JSON); it raises InvalidResponseError for a body it cannot read."""
         path = self._path(rel)
-        return self.retry.call(method, lambda: self._send_once(method, path, params=params, body=body))
+        return self.retry.call(method, lambda: self._send_once(method, path, params=params, body=body, decode=decode))
 
     # ------------------------------------------------------------------ endpoints
 
@@ -450,10 +485,7 @@ class JiraClient:
 
     def list_schemes(self) -> list[Scheme]:
         """Every scheme with every grant, in one request (the endpoint is not paginated)."""
-        data = self.request("GET", "/permissionscheme", params={"expand": SCHEME_EXPAND})
-        if not isinstance(data, dict) or not isinstance(data.get("permissionSchemes"), list):
-            raise InvalidResponseError("GET /permissionscheme did not return {permissionSchemes: [...]}")
-        return [Scheme.from_json(s) for s in data["permissionSchemes"]]
+        return self.request("GET", "/permissionscheme", params={"expand": SCHEME_EXPAND}, decode=parse_scheme_list)
 
     def get_scheme(self, scheme_id: int) -> Scheme:
         return Scheme.from_json(self.request("GET", f"/permissionscheme/{int(scheme_id)}", params={"expand": SCHEME_EXPAND}))

@@ -1,27 +1,46 @@
-"""A client-side token bucket so a big apply does not hammer a site.
+"""Client-side pacing so a big apply does not hammer a site, and a pause every worker keeps.
 
-Jira's burst limits are per tenant x endpoint x method (REFERENCE.md §6: POST 100/s, DELETE 50/s). The
-executor stays below them by default (80 POSTs/s and, at half that rate, 40 DELETEs/s), leaving headroom
-for the site's other traffic, so the 429 path (which the retry policy handles by honouring Retry-After) is
-the exception rather than the rhythm of a run. The benchmark that set these numbers is in README
-("Performance"): 20 writes/s, the first default, made a 500-scheme apply 5x slower than the rate limit's
-lower bound.
+Jira's burst limits are per tenant x endpoint x method (REFERENCE.md §6: GET and POST 100/s, PUT and
+DELETE 50/s). A Pacer gives every request kind to an endpoint its own token bucket (reads too: verify and
+re-reads that nothing paced were what drew 429s), starting at 97% of those limits, and adapts each rate to
+the site's answers: it slows down when `X-RateLimit-Remaining` runs low (or `X-RateLimit-NearLimit`), or
+after a 429, never goes above a limit the site states in `X-RateLimit-Limit`, and recovers step by step
+while the site says there is room. A 429 is then the exception rather than the rhythm of a run; the retry
+policy honours its Retry-After, and the Cooldown below makes every worker keep it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from dataclasses import dataclass, fields
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from migrate.jira.retry import RetryPolicy, server_wait
 
-DEFAULT_WRITES_PER_SECOND = 80.0
-# with ~50 ms per write, 8 workers can keep 80 writes/s going; never two writers on one scheme anyway
+# 97% of Cloud's POST burst limit: the benchmark in README ("Performance") measures it at about 1.1x the
+# rate limit's lower bound with no 429; the site's own headers slow it down when others use the budget.
+DEFAULT_WRITES_PER_SECOND = 97.0
+# with ~50 ms per write, 8 workers can keep 97 writes/s going; never two writers on one scheme anyway
 DEFAULT_CONCURRENCY = 8
-DELETE_SHARE = 0.5  # Cloud allows DELETE half the rate of POST on the grant endpoint
+DELETE_SHARE = 0.5  # Cloud allows DELETE (and PUT) half the rate of POST (and GET) on an endpoint
+NEAR_LIMIT = 0.2  # X-RateLimit-Remaining below this share of the limit: slow down
+ROOM = 0.5  # at or above this share: speed up again, step by step
+SLOW_DOWN = 0.8  # rate factor when the site is near its limit
+BACK_OFF = 0.5  # rate factor after a 429 on that endpoint
+STEP_UP = 0.05  # share of the ceiling added back per answer with room
+FLOOR = 0.05  # never below this share of the ceiling
+
+_ID_SEGMENT = re.compile(r"(?<!/api)/\d+(?=/|$)")
+_PROJECT_SEGMENT = re.compile(r"/project/(?!search(?:/|$))[^/]+(?=/)")
+
+
+def endpoint_of(path: str) -> str:
+    """/rest/api/3/permissionscheme/10000/permission/7 -> /rest/api/3/permissionscheme/{id}/permission/{id}:
+    Jira counts its burst limits per endpoint, not per scheme."""
+    return _PROJECT_SEGMENT.sub("/project/{key}", _ID_SEGMENT.sub("/{id}", path.split("?", 1)[0]))
 
 
 class TokenBucket:
@@ -56,6 +75,17 @@ class TokenBucket:
     def unlimited(self) -> bool:
         return self.rate <= 0
 
+    def retune(self, rate: float) -> None:
+        """Change the rate from now on (what was banked at the old rate stays, up to the new burst)."""
+        with self._lock:
+            now = self._clock()
+            if self.rate > 0:
+                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            self.rate = float(rate)
+            self.burst = max(1.0, self.rate)
+            self._tokens = min(self._tokens, self.burst)
+
     def acquire(self, n: float = 1.0) -> float:
         """Take n tokens, sleeping until they are available. Returns the seconds waited."""
         if self.unlimited:
@@ -71,6 +101,111 @@ class TokenBucket:
         if wait > 0:
             self._sleep(wait)
         return wait
+
+
+@dataclass
+class _Lane:
+    """One endpoint and method: its bucket and how its rate was adapted."""
+
+    bucket: TokenBucket
+    ceiling: float  # the configured rate, or 95% of a lower limit the site stated
+
+
+class Pacer:
+    """Every request to a site, paced per method and endpoint, each rate adapted to the site's answers.
+
+    `writes_per_second` is the POST rate (DELETE and PUT at half, GET at the same); 0 or less: unlimited.
+    A `post_bucket` given replaces the POST buckets (tests drive one on a fake clock).
+    Thread-safe: workers share one Pacer per site.
+    """
+
+    def __init__(
+        self,
+        writes_per_second: float = DEFAULT_WRITES_PER_SECOND,
+        *,
+        post_bucket: TokenBucket | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        rate = float(post_bucket.rate if post_bucket is not None else writes_per_second)
+        self.rates = {"GET": rate, "POST": rate, "PUT": rate * DELETE_SHARE, "DELETE": rate * DELETE_SHARE}
+        self.post_bucket = post_bucket
+        self._clock, self._sleep = (post_bucket._clock, post_bucket._sleep) if post_bucket is not None else (clock, sleep)
+        self._lanes: dict[tuple[str, str], _Lane] = {}
+        self._lock = threading.Lock()
+        self.slowdowns = 0  # times the site's answers made a lane slower, for reports and tests
+
+    @property
+    def unlimited(self) -> bool:
+        return self.rates["POST"] <= 0
+
+    def lane(self, method: str, endpoint: str) -> _Lane:
+        key = (method, endpoint)
+        lane = self._lanes.get(key)
+        if lane is None:
+            with self._lock:
+                lane = self._lanes.get(key)
+                if lane is None:
+                    rate = self.rates.get(method, self.rates["PUT"])
+                    if method == "POST" and self.post_bucket is not None and not any(m == "POST" for m, _ in self._lanes):
+                        bucket = self.post_bucket  # the writes' endpoint comes first in a run that writes
+                    elif method == "DELETE" and self.post_bucket is not None:
+                        bucket = self.post_bucket.scaled(DELETE_SHARE)
+                    else:
+                        bucket = TokenBucket(rate, clock=self._clock, sleep=self._sleep)
+                    lane = self._lanes[key] = _Lane(bucket, bucket.rate)
+        return lane
+
+    def before(self, method: str, path: str) -> float:
+        """Wait for this request's turn; returns the seconds waited."""
+        if self.unlimited:
+            return 0.0
+        return self.lane(method, endpoint_of(path)).bucket.acquire()
+
+    def observe(self, method: str, path: str, status: int, headers: Mapping[str, str]) -> None:
+        """Adapt the lane's rate to what the site answered."""
+        if self.unlimited:
+            return
+        lane = self.lane(method, endpoint_of(path))
+        b = lane.bucket
+        if b.unlimited:
+            return
+        limit, remaining = _int(headers.get("X-RateLimit-Limit")), _int(headers.get("X-RateLimit-Remaining"))
+        rate = b.rate
+        if limit:
+            lane.ceiling = min(lane.ceiling, 0.95 * limit) if limit * 0.95 < lane.ceiling else lane.ceiling
+        floor = max(0.5, FLOOR * lane.ceiling)
+        if status == 429:
+            rate = max(floor, rate * BACK_OFF)
+        elif str(headers.get("X-RateLimit-NearLimit", "")).lower() == "true" or (
+            limit and remaining is not None and remaining < NEAR_LIMIT * limit
+        ):
+            rate = max(floor, rate * SLOW_DOWN)
+        elif limit and remaining is not None and remaining >= ROOM * limit:
+            rate = min(lane.ceiling, rate + STEP_UP * lane.ceiling)
+        rate = min(rate, lane.ceiling)
+        if abs(rate - b.rate) > 1e-9:
+            if rate < b.rate:
+                self.slowdowns += 1
+            b.retune(rate)
+
+    @property
+    def waited(self) -> float:
+        return sum(lane.bucket.waited for lane in list(self._lanes.values()))
+
+    def acquire_write(self, method: str) -> float:
+        """For clients that do not pace themselves (test doubles): the grant endpoint's lane."""
+        if self.unlimited:
+            return 0.0
+        return self.lane(method, "/permissionscheme/{id}/permission" + ("/{id}" if method == "DELETE" else "")).bucket.acquire()
+
+
+def _int(value: Any) -> int | None:
+    try:
+        n = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return n if 0 <= n < 10**9 else None
 
 
 class Cooldown:

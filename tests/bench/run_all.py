@@ -1,8 +1,8 @@
 """Run every benchmark and print its tables (one command; results also saved as JSON).
 
-    .venv/bin/python tests/bench/run_all.py [--quick] [--only planner,api,walltime,codemod,scopes] [--out DIR]
+    .venv/bin/python tests/bench/run_all.py [--quick] [--only planner,api,walltime,bulk,codemod,scopes] [--out DIR]
 
-Full run on 2 cores: about 30-40 minutes (the 5,000-scheme site and the naive baseline dominate).
+Full run on 2 cores: about 40-50 minutes (the 5,000-scheme site, the naive baseline and 100 local sites dominate).
 --quick shrinks every size so the whole set runs in a couple of minutes (for checking the scripts).
 Benchmarks never assert on time; they print numbers for README's Performance section.
 """
@@ -22,7 +22,8 @@ ROOT = HERE.parents[1]
 BENCHES = {
     "planner": (["bench_planner.py"], ["bench_planner.py", "--schemes", "1000", "--repeat", "1"]),
     "api": (["bench_api_efficiency.py"], ["bench_api_efficiency.py", "--sizes", "10,100"]),
-    "walltime": (["bench_apply_walltime.py"], ["bench_apply_walltime.py", "--schemes", "20"]),
+    "walltime": (["bench_apply_walltime.py"], ["bench_apply_walltime.py", "--schemes", "20", "--repeat", "1"]),
+    "bulk": (["bench_bulk_sites.py"], ["bench_bulk_sites.py", "--sizes", "1,3", "--schemes", "5", "--repeat", "1"]),
     "codemod": (["bench_codemod.py"], ["bench_codemod.py", "--files", "2000", "--repeat", "1"]),
     "scopes": (["bench_scopes.py"], ["bench_scopes.py", "--files", "2000", "--repeat", "1"]),
 }

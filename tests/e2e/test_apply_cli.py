@@ -361,7 +361,7 @@ def test_plan_for_another_site_is_refused(sandbox_factory, sandbox, env, cli, tm
 def test_tampered_plan_is_refused(sandbox, env, cli, tmp_path):
     plan = make_plan(cli, tmp_path)
     doc = json.loads(plan.read_text())
-    doc["changes"][0]["operations"][0]["permission"] = "ADMINISTER_PROJECTS"
+    doc["changes"][0]["operations"][0][1] = "ADMINISTER_PROJECTS"  # [action, permission, holder index]
     plan.write_text(json.dumps(doc))
     r = cli("apply", plan, "--yes")
     assert r.exit_code == 1 and "checksum" in r.stderr
@@ -383,3 +383,29 @@ def test_data_center_site(sandbox_factory, tmp_path, monkeypatch, cli):
         r = cli("rollback", p, "--yes", "--max-rps", "0")
         assert r.exit_code == 0, r.stdout + r.stderr
     assert site_grants_verbatim(sb) == original
+
+
+def test_apply_sends_the_minimum_plus_its_preflight_whatever_the_size(sandbox_factory, tmp_path, monkeypatch, cli):
+    # add mode on a 60-scheme site: one list read judges every scheme (no re-read per scheme) and one
+    # more verifies them; what else apply sends is its preflight: key discovery, the admin check and the
+    # account the history records
+    sb = sandbox_factory("medium", schemes=60)
+    for k, v in {"JIRA_URL": sb.url, "JIRA_EMAIL": sb.admin.email, "JIRA_API_TOKEN": sb.admin.token}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("JIRA_BEARER_TOKEN", raising=False)
+    monkeypatch.setenv("MIGRATE_HOME", str(tmp_path / "home"))
+    plan = tmp_path / "p.json"
+    assert cli("plan", "--out", plan, "--no-projects", "--no-scan").exit_code == 0
+    doc = json.loads(plan.read_text())
+    before = dict(sb.request_counts())
+    code, out = apply_json(cli, plan)
+    assert code == 0, out
+    sent = {k: v - before.get(k, 0) for k, v in sb.request_counts().items() if v - before.get(k, 0)}
+    writes = doc["totals"]["grants_added"]
+    by_method: dict[str, int] = {}
+    for (method, template), n in sent.items():
+        by_method[f"{method} {template.split('/rest/api/3', 1)[-1]}"] = n
+    assert by_method.pop("POST /permissionscheme/{schemeId}/permission") == writes
+    assert by_method.pop("GET /permissionscheme") == 2  # the snapshot's list read, and verification
+    assert by_method == {"GET /serverInfo": 1, "GET /permissions": 1, "GET /mypermissions": 1, "GET /myself": 1}
+    assert {k: v for k, v in out["requests"].items() if k.startswith("http:")} == {"http:GET": 6, "http:POST": writes}

@@ -18,7 +18,7 @@ from migrate.apply import apply_plan
 from migrate.credentials import Credentials
 from migrate.jira.client import JiraClient
 from migrate.model import Grant, fingerprint_grants
-from migrate.planfile import checksum_of, load_plan
+from migrate.planfile import encode_plan_doc, load_plan, plan_to_json
 from migrate.rollback import rollback
 from test_apply_cli import apply_json, duplicates, make_plan, no_puts, planned, site_grants_verbatim, site_keys
 
@@ -153,9 +153,10 @@ def test_two_machines_applying_at_the_same_time_meet_without_a_400_storm(sandbox
     assert {sid: site_keys(sb)[sid] for sid in planned(tmp_path / "p.json")} == planned(tmp_path / "p.json")
     assert duplicates(sb) == 0 and st["grants_created"] == plan.totals["grants_added"]
     # a duplicate 400 happens where the two meet (at most 3 per scheme: the first race, and each side of the
-    # meeting point), never one per grant
+    # meeting point), never one per grant (a storm is about one per grant: ~10 per scheme here). How many
+    # schemes they meet on depends on when each turns its queue (a coin toss), so only the bound is held.
+    assert plan.totals["grants_added"] > 6 * len(plan.changes)  # the bound below is well under a storm
     assert st["duplicate_grant_400s"] <= 3 * len(plan.changes), st["duplicate_grant_400s"]
-    assert st["duplicate_grant_400s"] < plan.totals["grants_added"] / 4, (st["duplicate_grant_400s"], plan.totals)
     with JiraClient(sb.url, Credentials.basic(sb.admin.email, sb.admin.token)) as client:
         assert rollback(client, tmp_path / "p.json", max_rps=0, store_root=tmp_path / "m2").ok
     assert site_keys(sb) == original
@@ -165,12 +166,12 @@ def test_two_machines_applying_at_the_same_time_meet_without_a_400_storm(sandbox
 
 
 def _reseal(path: Path, mutate) -> None:
-    doc = json.loads(path.read_text())
+    doc = plan_to_json(load_plan(path))  # each grant and operation with its holder written out in full
     mutate(doc)
     for c in doc["changes"]:
         c["fingerprint"] = fingerprint_grants(Grant.from_json(g) for g in c["before"])
-    doc["checksum"] = checksum_of(doc)
-    path.write_text(json.dumps(doc))
+        c.pop("after_fingerprint", None)  # left out, the loader derives it
+    path.write_bytes(encode_plan_doc(doc))  # the checksum recomputed, as anyone can
 
 
 def test_an_operation_slipped_into_a_resealed_plan_is_refused_by_apply_verify_and_rollback(sandbox, env, cli, tmp_path):

@@ -278,7 +278,7 @@ def test_bad_rule_file_fails_before_any_request(sandbox, env, cli):
 def test_show_refuses_bad_files(env, cli):
     cli("plan", "--out", "p.json", "--no-projects")
     doc = json.loads(Path("p.json").read_text())
-    doc["changes"][0]["operations"][0]["permission"] = "ADMINISTER"
+    doc["changes"][0]["operations"][0][1] = "ADMINISTER"  # [action, permission, holder index]
     Path("tampered.json").write_text(json.dumps(doc))
     _clean_failure(cli("show", "tampered.json"), "failed its checksum")
     Path("trunc.json").write_text(Path("p.json").read_text()[:500])

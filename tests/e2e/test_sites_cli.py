@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import migrate.sites as sites_mod
+import migrate.sites.clients as site_clients
 from migrate.cli import app
 from migrate.jira.retry import RetryPolicy
 from migrate.sandbox import FakeClock, Sandbox
@@ -65,7 +65,7 @@ def fleet(tmp_path, monkeypatch):
             _canary_schemes(boxes[n], n)
         by_url = {boxes[n].url: clocks[n] for n in NAMES}
         monkeypatch.setattr(
-            sites_mod, "retry_policy_for", lambda spec: RetryPolicy(sleep=by_url[spec.url].sleep, clock=by_url[spec.url])
+            site_clients, "retry_policy_for", lambda spec: RetryPolicy(sleep=by_url[spec.url].sleep, clock=by_url[spec.url])
         )
         lines = []
         for n in NAMES:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from migrate.errors import MigrateError
 from migrate.model import Grant, PermissionInfo, Scheme, SiteInfo
 from migrate.plan import make_plan
-from migrate.planfile import checksum_of, plan_to_json
+from migrate.planfile import checksum_of, encode_plan_doc, plan_to_json
 from migrate.rules import BROWSE_SPLIT
 
 # ------------------------------------------------------------------------------------------- running
@@ -191,6 +191,18 @@ def reseal(doc: Any) -> Any:
         except Exception:  # noqa: BLE001 - an unencodable doc keeps its old checksum; load_plan must still cope
             pass
     return doc
+
+
+def sealed(doc: Any) -> bytes:
+    """A mutated plan document written as `migrate plan` lays a file out, with a fresh checksum over its
+    bytes, so the mutation reaches the checks behind the checksum gate; what cannot be laid out (not an
+    object, unencodable text) is written as plain JSON and must be refused cleanly all the same."""
+    if isinstance(doc, dict) and str(doc.get("format_version", "")).startswith("2"):
+        try:
+            return encode_plan_doc(doc)
+        except Exception:  # noqa: BLE001 - unencodable: the plain JSON below still has to be refused cleanly
+            pass
+    return dump_json(reseal(doc))
 
 
 def dump_json(doc: Any) -> bytes:

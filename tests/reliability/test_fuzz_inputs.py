@@ -27,6 +27,7 @@ from reliability_fuzz import (
     mutated_text,
     outcome,
     reseal,
+    sealed,
     run_examples,
     sample_schemes_json,
     toml_value,
@@ -82,9 +83,9 @@ def plan_inputs():
     return st.one_of(
         st.binary(max_size=200),
         json_values.map(dump_json),
-        mutated(base).map(reseal).map(dump_json),  # past the checksum gate
+        mutated(base).map(sealed),  # past the checksum gate
         mutated(base, 2).map(dump_json),  # stale checksum
-        mutated(base["changes"][0]).map(lambda c: dump_json(reseal({**base, "changes": [c]}))),
+        mutated(base["changes"][0]).map(lambda c: sealed({**base, "changes": [c]})),
     )
 
 
@@ -102,7 +103,7 @@ def test_fuzz_plan_loader(size, sandboxed_cwd):
 
 def test_valid_plan_still_loads(sandboxed_cwd):
     """The fuzz base is a real plan: if it did not load, every mutation would be rejected trivially."""
-    p = NoWrites(sandboxed_cwd).file("plan.json", dump_json(_plan_doc()))
+    p = NoWrites(sandboxed_cwd).file("plan.json", sealed(_plan_doc()))
     plan = load_plan(p)
     assert plan.changes and any(c.removes for c in plan.changes)
 
@@ -123,7 +124,7 @@ def _hostile_plans() -> dict[str, bytes]:
         "version-5000-digits": b'{"kind": "migrate-plan", "format_version": "' + b"9" * 5000 + b'.0"}',
         "lone-surrogate-with-checksum": dump_json(lone),
         "nan": b'{"kind": "migrate-plan", "format_version": NaN}',
-        "big-but-ok-int": dump_json(big_id),
+        "big-but-ok-int": sealed(big_id),
         "null": b"null",
         "a-list": b"[]",
         "dup-keys": b'{"kind": "x", "kind": "migrate-plan", "format_version": "1.0"}',
@@ -543,11 +544,11 @@ def _cli_plan(case: str, site_url: str) -> bytes:
         return dump_json(doc)  # checksum not recomputed
     if case == "other-site":
         doc["site"]["url"] = doc["site"]["base_url"] = "https://other.atlassian.net"
-        return dump_json(reseal(doc))
+        return sealed(doc)
     if case == "remove-foreign-grant":
         doc["changes"][0]["operations"].append({"action": "remove", "permission": "BROWSE_PROJECTS",
                                                 "holder": {"type": "anyone"}, "grant_id": 1})
-        return dump_json(reseal(doc))
+        return sealed(doc)
     raise KeyError(case)
 
 

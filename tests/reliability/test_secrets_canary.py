@@ -128,6 +128,7 @@ def test_canary_token_never_leaks(tmp_path, monkeypatch):
 
         with monkeypatch.context() as m:
             m.setattr(Scheme, "from_json", classmethod(boom))
+            m.setattr("migrate.jira.client.parse_scheme_list", lambda body: boom(None))  # the scheme list's fast path
             internal = run("internal-error-debug", ["plan", "--out", "plans/r.json"], {**env, "MIGRATE_DEBUG": "1"},
                            codes=(1,))
         stats = sb.stats()
