@@ -71,7 +71,7 @@ from migrate.history import APPLIED, PARTIAL, Ledger, who
 from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND, Pacer, TokenBucket
 from migrate.lock import site_lock
 from migrate.model import Scheme, SiteInfo
-from migrate.plan import Operation, Plan, SchemeChange
+from migrate.plan import Operation, Plan, SchemeChange, why_keys_missing
 from migrate.planfile import check_site
 from migrate.rederive import RuleIdentity, check_offline, rule_identity
 from migrate.snapshot import Snapshot, default_snapshot_path, load_snapshot, now_iso, save_snapshot
@@ -218,7 +218,7 @@ def preflight(client, plan: Plan, pid: str | None = None) -> Preflight:
             raise UnsupportedSiteError(
                 f"{site.url} does not know {', '.join(missing)} (GET /permissions does not list them), "
                 "so the grants this plan adds cannot be created",
-                hint="Atlassian has not enabled the split on this site yet; apply again once it has",
+                hint=why_keys_missing(site.deployment_type),
             )
         if plan.missing_keys:
             raise UnsupportedSiteError(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from migrate.model import Holder
-from migrate.plan import Plan, SchemeChange
+from migrate.plan import Plan, SchemeChange, why_keys_missing
 from migrate.rules import Rule
 
 DIFF_KIND = "migrate-diff"
@@ -81,8 +81,8 @@ class PlanDiff:
         if self.applicable:
             return None
         return (
-            f"apply is not possible on this site yet: it does not know {', '.join(self.missing_keys)} "
-            "(GET /permissions does not list them). The plan shows what would change once Atlassian enables them."
+            f"apply is not possible on this site: it does not know {', '.join(self.missing_keys)} "
+            f"(GET /permissions does not list them): {why_keys_missing(self.site.get('deployment_type'))}."
         )
 
 

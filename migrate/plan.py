@@ -150,6 +150,15 @@ def _holder_sort_key(h: Holder) -> tuple[str, str]:
 FINISH_WAITING = "run the add plan first"  # how a finish plan's notes tell holders still missing a target
 
 
+def why_keys_missing(deployment_type: str | None) -> str:
+    """Why a site lists no VIEW_PROJECTS / VIEW_ISSUES: Data Center and Server never get them, while a Cloud
+    site is waiting for Atlassian's rollout (postponed, so each site is asked, never assumed)."""
+    if deployment_type and deployment_type.lower() != "cloud":
+        kind = {"datacenter": "Data Center"}.get(deployment_type.lower(), deployment_type)
+        return f"this is a {kind} site, and the split of BROWSE_PROJECTS is for Jira Cloud only"
+    return "Atlassian has not enabled the split on this site yet; plan and apply again once it has"
+
+
 def plan_scheme(
     scheme: Scheme,
     rule: Rule,
@@ -321,8 +330,8 @@ def make_plan(
         )
     if missing:
         notes.append(
-            f"this site does not know {', '.join(missing)} yet (GET /permissions does not list them): "
-            "the plan shows what would change, but apply is not possible on this site until Atlassian enables them"
+            f"this site does not know {', '.join(missing)} (GET /permissions does not list them): "
+            f"the plan shows what would change, but apply is not possible: {why_keys_missing(site.deployment_type)}"
         )
     return Plan(
         site=site.identity,

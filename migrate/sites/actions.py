@@ -22,7 +22,7 @@ from migrate.fetch import fetch_site
 from migrate.jira.client import JiraClient, normalise_site_url
 from migrate.jira.throttle import DEFAULT_CONCURRENCY
 from migrate.model import Scheme
-from migrate.plan import Plan, make_plan
+from migrate.plan import Plan, make_plan, why_keys_missing
 from migrate.planfile import load_plan, plan_id, save_plan
 from migrate.progress import Progress
 from migrate.redact import redact
@@ -94,8 +94,8 @@ def plan_site(
     elif plan.missing_keys:
         status, code = "blocked", EXIT_CHANGES
         msg = (
-            f"changes pending, but the site does not know {', '.join(plan.missing_keys)} yet: "
-            "apply will refuse until Atlassian enables them"
+            f"changes pending, but the site does not know {', '.join(plan.missing_keys)}, so apply will refuse: "
+            f"{why_keys_missing(plan.site.get('deployment_type'))}"
         )
     else:
         status, code = "changes", EXIT_CHANGES

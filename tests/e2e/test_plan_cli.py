@@ -171,7 +171,7 @@ def test_legacy_site_plans_but_cannot_apply(sandbox_factory, env, cli, point_env
     assert "apply is not possible" in doc["apply_blocked_reason"]
     assert doc["totals"]["grants_added"] > 0 and doc["projects_mapped"] is False
     assert doc["totals"]["projects_affected"] is None
-    assert "apply is not possible on this site yet" in r.stderr
+    assert "apply is not possible on this site" in r.stderr and "Atlassian has not enabled the split" in r.stderr
     assert "migrate apply" not in r.stderr  # no invitation to apply
     text = cli("show", doc["plan_file"])
     assert "! apply is not possible on this site: it does not know VIEW_PROJECTS, VIEW_ISSUES" in text.stdout
@@ -197,6 +197,9 @@ def test_data_center_site(sandbox_factory, env, cli, point_env):
     doc = json.loads(r.stdout)
     assert doc["site"]["deployment_type"] != "Cloud"
     assert gains_of(doc) == expected_adds(dc)
+    # Data Center never gets the new keys: the reason says so, rather than "wait for Atlassian"
+    assert doc["applicable"] is False and "Data Center site" in doc["apply_blocked_reason"]
+    assert "Jira Cloud only" in doc["apply_blocked_reason"] and "Atlassian has not enabled" not in doc["apply_blocked_reason"]
     # DC holders have no value: they are identified and copied by parameter
     assert all("value" not in h["holder"] for s in doc["schemes"] for h in s["holders"])
     assert doc["totals"]["projects_affected"] > 0  # the project map works on Data Center too
