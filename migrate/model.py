@@ -17,6 +17,7 @@ from typing import Annotated, Any, Iterable, Mapping
 import msgspec
 
 from migrate.errors import InvalidResponseError
+from migrate.gcpause import paused_gc
 
 # The 11 holder types documented in the Cloud spec. Others are passed through unchanged.
 KNOWN_HOLDER_TYPES = frozenset(
@@ -464,6 +465,11 @@ def parse_scheme_list(body: bytes) -> list[Scheme]:
     does not send) goes through the lenient parser, which keeps every field, so both give the same schemes.
     Raises InvalidResponseError for a body that is not a scheme list.
     """
+    with paused_gc():
+        return _parse_scheme_list(body)
+
+
+def _parse_scheme_list(body: bytes) -> list[Scheme]:
     try:
         listing = _wire_list.decode(body)
     except (msgspec.DecodeError, RecursionError):

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Iterable, Literal, Mapping
 import msgspec
 
 from migrate.errors import ConfigError
+from migrate.gcpause import paused_gc
 from migrate.model import Grant, Holder, Scheme, SiteInfo, fingerprint_grants, fingerprint_lines, grant_keys, key_lines
 from migrate.rules import Rule
 
@@ -295,6 +296,19 @@ def make_plan(
     the plan records (meta["projects_mapped"]) so a diff does not claim "0 projects affected"."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    with paused_gc():  # a big site's plan is hundreds of thousands of new objects, none of them garbage
+        return _make_plan(schemes, rule, site, mode, projects_by_scheme, created_at, tool_version)
+
+
+def _make_plan(
+    schemes: Iterable[Scheme],
+    rule: Rule,
+    site: SiteInfo,
+    mode: str,
+    projects_by_scheme: Mapping[int, Iterable[str]] | None,
+    created_at: str,
+    tool_version: str,
+) -> Plan:
     projects_mapped = projects_by_scheme is not None
     projects_by_scheme = projects_by_scheme or {}
     changes: list[SchemeChange] = []

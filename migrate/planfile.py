@@ -28,6 +28,7 @@ import msgspec
 
 from migrate import __version__
 from migrate.errors import ConfigError, InvalidResponseError, MigrateError, PlanFileError
+from migrate.gcpause import paused_gc
 from migrate.jira.client import normalise_site_url
 from migrate.model import Grant, Holder, SiteInfo, fingerprint_grants
 from migrate.plan import Operation, Plan, SchemeChange
@@ -545,13 +546,14 @@ def _load_v2(raw: bytes, source: str) -> Plan:
     stored = tail.group(1).decode()
     if "sha256:" + hashlib.sha256(memoryview(raw)[: tail.start()]).hexdigest() != stored:
         raise _bad_checksum(source)
-    try:
-        doc = _doc_decoder.decode(raw)
-    except msgspec.ValidationError as e:
-        raise PlanFileError(f"malformed plan file: {_explain(e)}") from None
-    except (msgspec.DecodeError, RecursionError):
-        raise PlanFileError(f"{source} holds text or numbers no plan can contain") from None
-    return _plan_from_doc(doc, stored, source)
+    with paused_gc():
+        try:
+            doc = _doc_decoder.decode(raw)
+        except msgspec.ValidationError as e:
+            raise PlanFileError(f"malformed plan file: {_explain(e)}") from None
+        except (msgspec.DecodeError, RecursionError):
+            raise PlanFileError(f"{source} holds text or numbers no plan can contain") from None
+        return _plan_from_doc(doc, stored, source)
 
 
 def plan_from_json(doc: Any, *, source: str = "plan") -> Plan:

@@ -104,28 +104,12 @@ def read_user_text(path: Path | str, what: str, error: type[Exception]) -> str:
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
     """Write to a temp file in the same directory, fsync, then rename: readers never see half a file."""
-    path = Path(path)
-    ensure_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-    return path
+    return atomic_write_chunks(path, (data,), mode)
 
 
 def atomic_write_chunks(path: Path, chunks: Iterable[bytes], mode: int = FILE_MODE) -> Path:
-    """atomic_write_bytes for content made piece by piece (a big plan): never all of it in memory at once."""
+    """Write the chunks to a temp file in the same directory, fsync, then rename: readers never see half a
+    file, and content made piece by piece (a big plan) is never all in memory at once."""
     path = Path(path)
     ensure_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
