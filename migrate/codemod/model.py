@@ -221,8 +221,8 @@ class RunReport:
             c[f.classification] += 1
         return c
 
-    def skip(self, reason: str, path: str | None = None) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+    def skip(self, reason: str, path: str | None = None, *, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
         if path is not None:
             self.skipped_files.append((path, reason))
 

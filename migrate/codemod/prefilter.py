@@ -1,8 +1,8 @@
 """What reading each walked file gives, with ripgrep doing the reading when it is installed.
 
-The walk (`scanner.iter_candidates`) decides which files are candidates and names every file it skips; this
-module answers, for each candidate in walk order, what `scanner.read_walked` answers for it (text to
-analyse, a skip reason, an error, or clean). A file holds something the codemod reports only if it holds one
+The walk (`scanner.walk`) decides which files are candidates and names every file it skips; this module
+answers, for each candidate in walk order, what `scanner.read_walked` answers for it (text to analyse, a
+skip reason, an error, or clean; the clean ones are left out). A file holds something the codemod reports only if it holds one
 of `keys.LITERALS` (b"BROWSE", b"rowse"); read_walked calls a file without them clean, without decoding it.
 
 ripgrep (the `ripgrep` wheel's `rg`) walks the same folders while the Python walk runs, and lists the files
@@ -27,8 +27,8 @@ import sys
 from typing import IO, Iterable, Iterator, Sequence
 
 from migrate.codemod.keys import LITERALS
-from migrate.codemod.languages import EXTENSIONS, names_with_a_language
-from migrate.codemod.scanner import CLEAN, VCS_DIRS, VENDORED_DIRS, Candidate, read_candidate, read_walked
+from migrate.codemod.languages import EXTENSIONS, language_of_name, names_with_a_language
+from migrate.codemod.scanner import CLEAN, VCS_DIRS, VENDORED_DIRS, Candidate, Folder, read_candidate, read_walked
 
 Read = tuple[str | None, str | None, str | None]  # (text, skip reason, error), as read_candidate returns
 
@@ -154,20 +154,32 @@ def search(rg: str | None, paths: Sequence[str], include_vendored: bool) -> Sear
     return Search(rg, roots, include_vendored) if rg and roots else contextlib.nullcontext()
 
 
-def outcomes(candidates: Iterable[Candidate], search: Search | None) -> Iterator[tuple[Candidate, Read]]:
-    """(candidate, what reading it gives), in the walk's order, for every candidate."""
-    if search is None:
-        for c in candidates:
-            yield c, _read(c)
-        return
-    walked = list(candidates)
-    found = search.results()
+def outcomes(items: Iterable[Candidate | Folder], search: Search | None) -> Iterator[tuple[Candidate, Read]]:
+    """(candidate, what reading it gives) for every candidate of the walk whose read is not CLEAN, in the
+    walk's order. With a search, a walked file is read only if ripgrep listed it as holding a literal or
+    did not list it as covered; without one (or when ripgrep failed), every file is read."""
+    found = None
+    if search is not None:
+        items = list(items)  # the whole walk first: ripgrep's lists are complete only when it ends
+        found = search.results()
     hits, covered = found if found is not None else (set(), set())
-    for c in walked:
-        if c.explicit or c.path in hits or c.path not in covered:
-            yield c, _read(c)
+    for item in items:
+        if isinstance(item, Candidate):
+            read = _read(item)
+            if read != CLEAN:
+                yield item, read
+            continue
+        paths = item.paths()
+        if found is None:
+            todo = range(len(paths))
+        elif covered.issuperset(paths):  # the usual case: only the files holding a literal are read
+            todo = [] if hits.isdisjoint(paths) else [i for i, p in enumerate(paths) if p in hits]
         else:
-            yield c, CLEAN
+            todo = [i for i, p in enumerate(paths) if p in hits or p not in covered]
+        for i in todo:
+            read = read_walked(paths[i])
+            if read != CLEAN:
+                yield Candidate(paths[i], language_of_name(item.names[i]) or ""), read
 
 
 def _read(c: Candidate) -> Read:

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 from migrate.codemod import prefilter as _prefilter
 from migrate.codemod.model import FileResult, RunReport
-from migrate.codemod.scanner import SKIP_REASONS, UNREAD, Candidate, iter_candidates
+from migrate.codemod.scanner import SKIP_REASONS, UNREAD, Candidate, Folder, walk
 
 MODES = ("diff", "write", "check")
 PARALLEL_MIN_HITS = 200  # files to parse below which a process pool costs more than it saves
@@ -68,32 +68,32 @@ def run(
     report = RunReport(mode=mode)
     jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
 
-    def on_skip(reason: str, path: str) -> None:
-        if reason == "unsupported-walked":  # other file types in a folder: counted, not listed one by one
-            report.skip("unsupported")
-        else:
-            report.skip(reason, path)
-
     def failed(result: FileResult) -> None:
         report.errors.append((result.path, result.error or "error"))
         report.results.append(result)
 
-    def walked() -> Iterator[Candidate]:
-        for n, c in enumerate(iter_candidates(paths, include_vendored=include_vendored, on_skip=on_skip), 1):
-            if progress and n % 200 == 0:
-                progress(n, 0)
-            yield c
+    def walked() -> Iterator[Candidate | Folder]:
+        for item in walk(paths, include_vendored=include_vendored, on_skip=report.skip):
+            before = report.files_scanned
+            if isinstance(item, Candidate):
+                report.files_scanned += 1
+            else:
+                report.files_scanned += len(item.names)
+                if item.unsupported:  # other file types in a folder: counted, not listed one by one
+                    report.skip("unsupported", count=item.unsupported)
+            if progress and report.files_scanned // 200 > before // 200:
+                progress(report.files_scanned, 0)
+            yield item
 
     hits: list[tuple[Candidate, str]] = []
     with _prefilter.search(rg, paths, include_vendored) as search:  # ripgrep starts before the walk
-        candidates: Iterable[Candidate] = walked()
+        items: Iterable[Candidate | Folder] = walked()
         if search is not None:
-            candidates = list(candidates)
+            items = list(items)
             # ripgrep is usually still reading: import the parser meanwhile (a pool forked later inherits it)
             import migrate.codemod.engine  # noqa: F401
-        read = list(_prefilter.outcomes(candidates, search))
+        read = list(_prefilter.outcomes(items, search))
     for c, (text, reason, error) in read:
-        report.files_scanned += 1
         if error is not None:
             failed(FileResult(c.path, c.language, error=error))
         elif reason is not None and c.explicit and reason in UNREAD:

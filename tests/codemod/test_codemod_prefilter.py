@@ -159,9 +159,9 @@ def test_a_ripgrep_that_fails_or_lies_changes_nothing(tmp_path, script):
     fake.chmod(0o755)
     py = run([str(tmp_path / "t")], mode="check", prefilter="python")
     with prefilter.search(str(fake), [str(tmp_path / "t")], False) as s:
-        got = list(prefilter.outcomes(scanner.iter_candidates([str(tmp_path / "t")]), s))
+        got = list(prefilter.outcomes(scanner.walk([str(tmp_path / "t")]), s))
     assert [(c.path, r[1], r[2]) for c, r in got if r != CLEAN] == [
-        (c.path, r[1], r[2]) for c, r in prefilter.outcomes(scanner.iter_candidates([str(tmp_path / "t")]), None) if r != CLEAN
+        (c.path, r[1], r[2]) for c, r in prefilter.outcomes(scanner.walk([str(tmp_path / "t")]), None)
     ]
     assert py.files_matched == sum(1 for _, r in got if r[0] is not None)
 
@@ -265,8 +265,8 @@ PATTERNS = ["gen/", "*.md", "!keep.md", "/a.ts", "s p/", "**/x.y/*", "*.JS", "k"
 def test_the_one_regex_screen_decides_as_pathspec(lines, prefix, name, is_dir):
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     assume(any(p.include is not None for p in spec.patterns))
-    screened = [(prefix, scanner._Rules(spec, scanner._screen(spec)))]
-    plain = [(prefix, scanner._Rules(spec, None))]
+    screened = [(prefix, scanner._Rules(spec, scanner._screen(spec), None))]
+    plain = [(prefix, scanner._Rules(spec, None, None))]
     assert scanner._screen(spec) is not None
     assert scanner._ignored(screened, name, is_dir) == scanner._ignored(plain, name, is_dir)
     expected = spec.check_file(prefix + name + ("/" if is_dir else "")).include
