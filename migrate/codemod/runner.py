@@ -86,10 +86,10 @@ def run(
             yield item
 
     hits: list[tuple[Candidate, str]] = []
-    with _prefilter.search(rg, paths, include_vendored) as search:  # ripgrep starts before the walk
+    with _prefilter.search(rg) as search:
         items: Iterable[Candidate | Folder] = walked()
         if search is not None:
-            items = list(items)
+            items = list(search.feed(items))  # each folder goes to ripgrep as the walk finds it
             # ripgrep is usually still reading: import the parser meanwhile (a pool forked later inherits it)
             import migrate.codemod.engine  # noqa: F401
         read = list(_prefilter.outcomes(items, search))
