@@ -195,11 +195,23 @@ def _load(path: str) -> _Rules | None:
         return None
     import pathspec  # only a tree with a .gitignore needs it
 
-    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):
+        # a line pathspec cannot read ("!" alone, a range backwards such as "[z-a]"): the others still count
+        spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _readable(pathspec, line)])
     # a file of comments only (git init's info/exclude) decides nothing: not worth a check per entry
     if not any(p.include is not None for p in spec.patterns):
         return None
     return _Rules(spec, _screen(spec), _needles(spec))
+
+
+def _readable(pathspec, line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True
 
 
 def _repo_root(directory: str) -> str | None:

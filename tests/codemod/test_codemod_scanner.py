@@ -49,6 +49,16 @@ def test_gitignore_nested_negation_and_repo_root(tmp_path):
     assert ("gitignored", "local.ts") in skipped and ("gitignored", "src/b.gen.ts") in skipped
 
 
+def test_a_gitignore_line_pathspec_cannot_read_is_passed_over(tmp_path):
+    """"!" alone (git passes over it too) or a range backwards: the other lines still apply (the run used
+    to stop with an internal error)."""
+    put(tmp_path, ".gitignore", "!\n[z-a].ts\n*.gen.ts\n")
+    put(tmp_path, "a.ts", KEY_JS)
+    put(tmp_path, "b.gen.ts", KEY_JS)
+    got, skipped = walk(tmp_path)
+    assert got == ["a.ts"] and ("gitignored", "b.gen.ts") in skipped
+
+
 def test_vendored_minified_and_unsupported(tmp_path):
     put(tmp_path, "node_modules/x/index.js", KEY_JS)
     put(tmp_path, "vendor/lib.php", "<?php")
