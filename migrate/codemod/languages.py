@@ -71,26 +71,15 @@ def language_of_name(name: str) -> str | None:
     return EXTENSIONS.get(name[i:].lower())
 
 
-# The names `language_of_name` gives a language, as one pattern over names joined by NUL (no name holds one):
-# a name from FILENAMES (case-sensitive), or a name with a suffix from EXTENSIONS after at least one character
-# that is not only dots. Only for ASCII names: str.lower() and re.IGNORECASE agree on ASCII letters alone.
-_WITH_A_LANGUAGE = re.compile(
-    r"(?<![^\0])("
-    + "".join(f"(?-i:{re.escape(name)})|" for name in sorted(FILENAMES))
-    + r"(?!\.+\.[^.\0]*\0)[^\0]+\.(?:"
-    + "|".join(re.escape(ext[1:]) for ext in sorted(EXTENSIONS, key=len, reverse=True))
-    + r"))(?=\0)",
-    re.IGNORECASE | re.ASCII,
-)
+_SUFFIXES = tuple(EXTENSIONS)
 
 
 def with_a_language(names: list[str]) -> list[str]:
-    """The names that have a language, in order: [n for n in names if language_of_name(n)], found by one
-    regex search over the whole list (the walk asks this of every folder)."""
-    block = "\0".join(names)
-    if block.isascii():
-        return _WITH_A_LANGUAGE.findall(block + "\0")
-    return [n for n in names if language_of_name(n) is not None]
+    """The names that have a language, in order: [n for n in names if language_of_name(n)], with C-level
+    string tests for most names (the walk asks this of every folder). A suffix has no dot of its own, so
+    a lowered name ends with one exactly when its last dot starts that suffix; a name of dots and a
+    suffix (".ts") has none (os.path.splitext), which the per-name test decides."""
+    return [n for n in names if (n.lower().endswith(_SUFFIXES) and (n[0] != "." or language_of_name(n) is not None)) or n in FILENAMES]
 
 
 def names_with_a_language() -> list[str]:

@@ -41,7 +41,10 @@ MODES = ("auto", "ripgrep", "python")
 # .gitignore and the rest); the bytes as they are, whatever their encoding; no config file.
 SEARCH = ("--no-config", "--null", "--no-messages", "--no-ignore", "--hidden", "--max-depth", "1", "--text",
           "--encoding", "none", "--fixed-strings", "--case-sensitive", "--files-with-matches")
-FIRST_BATCH = 500  # candidate files before the first ripgrep starts (a small tree is searched in one run)
+# Candidate files of the folders one ripgrep run is given, at least: fewer are read in Python (a small tree,
+# what is left when the walk ends), which is quicker than starting ripgrep.
+MIN_BATCH = 500
+IDLE_CHECK = 250
 # The folders of one ripgrep run, in characters: well inside every platform's command line (Windows: 32,767).
 MAX_ARGV = 24_000
 
@@ -105,6 +108,7 @@ class Search:
         self.pending: list[Folder] = []
         self.pending_files = 0
         self.pending_chars = 0
+        self.check = MIN_BATCH  # pending files at which to ask whether ripgrep is idle
         self.batch_of: dict[int, int] = {}  # id(folder) -> its batch
         self.found: dict[int, dict[str, set[str]] | None] = {}  # batch -> {prefix: names holding a literal}
 
@@ -115,10 +119,16 @@ class Search:
                 self.pending.append(item)
                 self.pending_files += len(item.names)
                 self.pending_chars += len(item.prefix) + 1
-                if self.pending_chars > MAX_ARGV or (self.pending_files >= FIRST_BATCH and self._idle()):
+                # (is ripgrep idle? asked every IDLE_CHECK files: each asking is a system call)
+                if self.pending_chars > MAX_ARGV or (self.pending_files >= self.check and self._idle()):
                     self._start()
+                elif self.pending_files >= self.check:
+                    self.check = self.pending_files + IDLE_CHECK
             yield item
-        self._start()
+        if self.pending_files >= MIN_BATCH:
+            self._start()
+        # else the few files left (or those of a small tree) are read in Python: sooner than a ripgrep run
+        # is started, which costs a few milliseconds whatever it reads
 
     def _idle(self) -> bool:
         return not self.batches or self.batches[-1].run is None or self.batches[-1].run[0].poll() is not None
@@ -139,7 +149,7 @@ class Search:
             out.close()
             run = None
         self.batches.append(_Batch(self.pending, run))
-        self.pending, self.pending_files, self.pending_chars = [], 0, 0
+        self.pending, self.pending_files, self.pending_chars, self.check = [], 0, 0, MIN_BATCH
 
     def hits(self, folder: Folder) -> set[str] | None:
         """The names of `folder`'s files to read: those ripgrep listed as holding a literal, and any candidate

@@ -349,7 +349,10 @@ def _split(entries: list[os.DirEntry[str]]) -> tuple[list[str], list[str]]:
     """(names of the regular files, names of the folders) among `entries`; symbolic links and other kinds
     are neither. An entry whose kind cannot be read is left out."""
     try:
-        return [e.name for e in entries if e.is_file(follow_symlinks=False)], [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+        files = [e.name for e in entries if e.is_file(follow_symlinks=False)]
+        if len(files) == len(entries):  # a folder of files only (most folders of a big tree)
+            return files, []
+        return files, [e.name for e in entries if e.is_dir(follow_symlinks=False)]
     except OSError:
         pass
     files, dirs = [], []

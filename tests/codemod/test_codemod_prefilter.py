@@ -37,6 +37,12 @@ KEY_PY = 'ok = s.get(URL, params={"issueKey": k, "permissions": "BROWSE_PROJECTS
 BIG = 2_100_000
 
 
+@pytest.fixture(autouse=True)
+def ripgrep_for_small_trees(monkeypatch):
+    """The trees here are small, which the codemod would read in Python without starting ripgrep."""
+    monkeypatch.setattr(prefilter, "MIN_BATCH", 1)
+
+
 def put(root: Path, rel: str, text: str = "", data: bytes | None = None) -> Path:
     p = root / rel
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -108,7 +114,11 @@ def test_ripgrep_and_python_give_the_same_report(tmp_path, monkeypatch, spelling
     monkeypatch.chdir(tree if spelling == "dot" else tmp_path)
     given = {"absolute": str(tree), "relative": "tree", "dot-slash": "./tree", "dot": ".", "dotdot": "tree/../tree", "trailing": "tree/"}[spelling]
     py = run([given], mode="check", prefilter="python")
-    rg = run([given], mode="check", prefilter="ripgrep")
+    with pytest.MonkeyPatch.context() as mp:
+        started = []
+        mp.setattr(prefilter.Search, "_start", lambda self, start=prefilter.Search._start: started.append(1) or start(self))
+        rg = run([given], mode="check", prefilter="ripgrep")
+    assert started  # ripgrep did read
     same(py, rg)
     shown = {os.path.relpath(r.path, given) for r in py.results}
     assert {"src/a.ts", "src/B.TS", "src/variants.json", "src/.hidden/h.py", "names/new\nline.ts", "src/legacy/keep.js", "big/edge.ts"} <= shown
@@ -205,7 +215,6 @@ def test_ripgrep_searches_every_candidate(tmp_path, monkeypatch, batches):
     whole, whatever the names, and its paths are spelt as the walk spells them."""
     odd_tree(tmp_path, ODD_NAMES)
     if batches == "many":
-        monkeypatch.setattr(prefilter, "FIRST_BATCH", 1)
         monkeypatch.setattr(prefilter, "MAX_ARGV", 10)
     assert_ripgrep_searched_every_candidate(str(tmp_path))
     monkeypatch.chdir(tmp_path)
