@@ -79,7 +79,11 @@ def with_a_language(names: list[str]) -> list[str]:
     string tests for most names (the walk asks this of every folder). A suffix has no dot of its own, so
     a lowered name ends with one exactly when its last dot starts that suffix; a name of dots and a
     suffix (".ts") has none (os.path.splitext), which the per-name test decides."""
-    return [n for n in names if (n.lower().endswith(_SUFFIXES) and (n[0] != "." or language_of_name(n) is not None)) or n in FILENAMES]
+    return [
+        n
+        for n in names
+        if (n.lower().endswith(_SUFFIXES) and (n[0] != "." or language_of_name(n) is not None)) or n in FILENAMES
+    ]
 
 
 def names_with_a_language() -> list[str]:

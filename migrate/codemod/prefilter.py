@@ -99,8 +99,9 @@ class _Batch(NamedTuple):
 
 class Search:
     """ripgrep over the folders the walk finds (see the module's docstring), started batch by batch while the
-    walk goes on: a batch starts whenever no ripgrep is running (and at the end), so ripgrep reads while
-    Python walks, in as few runs as keep it busy."""
+    walk goes on: a batch starts once MIN_BATCH files wait and no ripgrep is running, or when the folders
+    waiting fill a command line, and the rest when the walk ends; so ripgrep reads while Python walks, in as
+    few runs as keep it busy."""
 
     def __init__(self, rg: str):
         self.argv = [rg, *SEARCH, *_name_globs(), *[a for lit in LITERALS for a in ("-e", lit)], "--"]
@@ -195,7 +196,7 @@ def _collect(batch: _Batch) -> dict[str, set[str]] | None:
     out.seek(0)
     data = out.read()
     # 0: some file holds a literal, 1: none does; each path ends with a NUL
-    if code not in (0, 1) or (code == 0) != bool(data) or not data.endswith(b"\0") and data:
+    if code not in (0, 1) or (code == 0) != bool(data) or (data and not data.endswith(b"\0")):
         return None
     # the whole listing at once, decoded as os.fsdecode decodes each path
     listed = data.decode(sys.getfilesystemencoding(), "surrogateescape").split("\0")
@@ -228,7 +229,13 @@ def outcomes(items: Iterable[Candidate | Folder], search: Search | None) -> Iter
                 yield item, read
             continue
         hits = search.hits(item) if search is not None and item.names else None
-        for name in item.names if hits is None else [n for n in item.names if n in hits] if hits else ():
+        if hits is None:
+            todo = item.names
+        elif hits:
+            todo = [name for name in item.names if name in hits]
+        else:
+            continue
+        for name in todo:
             path = item.prefix + name
             read = read_walked(path)
             if read != CLEAN:

@@ -10,7 +10,6 @@ are parsed, by a process pool when there are many of them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import tempfile
@@ -165,7 +164,7 @@ def preflight(path: str, expected: str) -> str | None:
             current = f.read()
     except OSError as e:
         return f"it could not be read again before writing ({e.strerror or e})."
-    if hashlib.sha256(current).digest() != hashlib.sha256(expected.encode("utf-8")).digest():
+    if current != expected.encode("utf-8"):
         return "it changed on disk during the run, so it was not written; run the codemod again."
     # mode bits, not only access(2): root may write anything, but a read-only file says "do not change me"
     if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
@@ -177,7 +176,7 @@ def write_atomic(path: str, expected: str, new: str) -> None:
     """Replace `path` with `new` (UTF-8) atomically, keeping its mode bits; refuse if it changed meanwhile."""
     with open(path, "rb") as f:
         current = f.read()
-    if hashlib.sha256(current).digest() != hashlib.sha256(expected.encode("utf-8")).digest():
+    if current != expected.encode("utf-8"):
         raise RuntimeError("it changed on disk during the run, so it was not written; run the codemod again.")
     st = os.stat(path)
     directory = os.path.dirname(os.path.abspath(path))

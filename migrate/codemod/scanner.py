@@ -96,9 +96,6 @@ class Folder(NamedTuple):
     files: list[str]  # every regular file in it, in name order
     unsupported: int  # how many of `files` have no language
 
-    def paths(self) -> list[str]:
-        return [self.prefix + name for name in self.names]
-
     def candidates(self) -> Iterator[Candidate]:
         for name in self.names:
             yield Candidate(self.prefix + name, language_of_name(name) or "")
@@ -297,10 +294,10 @@ def iter_candidates(
 
 def _walk(top: str, ignores: Ignores, include_vendored: bool, skip: Callable[[str, str], None]) -> Iterator[Folder]:
     # The hot loop of a run over a big tree, so the work is per folder wherever it can be: one listing, the
-    # names sorted as strings, one regex over all of them for their languages (with_a_language), one
-    # set or substring test for lockfiles and minified names, one search per .gitignore for all of them
-    # (_undecided); only a folder where one of those finds something checks its files one by one. The
-    # shown path and the .gitignore prefixes of a folder extend its parent's (no path arithmetic per file).
+    # names sorted as strings, C string tests for their languages (with_a_language), one set or substring
+    # test for lockfiles and minified names, substring tests per .gitignore for all of them (_undecided);
+    # only a folder where one of those finds something checks its files one by one. The shown path and
+    # the .gitignore prefixes of a folder extend its parent's (no path arithmetic per file).
     vendored = frozenset() if include_vendored else VENDORED_DIRS
     shown = os.path.normpath(top)
     stack = [(top, "" if shown == "." else shown if shown.endswith(os.sep) else shown + os.sep, ignores)]
