@@ -14,7 +14,7 @@ import os
 import stat
 import tempfile
 import time
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from migrate.codemod import prefilter as _prefilter
 from migrate.codemod.model import FileResult, RunReport
@@ -22,6 +22,7 @@ from migrate.codemod.scanner import SKIP_REASONS, UNREAD, Candidate, Folder, wal
 
 MODES = ("diff", "write", "check")
 PARALLEL_MIN_HITS = 200  # files to parse below which a process pool costs more than it saves
+EAGER_HITS = 50  # files parsed as soon as they are read (the rest wait for the walk's end, and maybe a pool)
 Outcome = tuple[str, "FileResult | None"]  # ("matched" | "error", result)
 
 
@@ -84,25 +85,32 @@ def run(
                 progress(report.files_scanned, 0)
             yield item
 
-    hits: list[tuple[Candidate, str]] = []
+    hits: list[tuple[Candidate, str]] = []  # files to parse, in walk order
+    # The first EAGER_HITS of them are parsed as they are read: with ripgrep, while it still reads the last
+    # folders (a tree where few files hold the key is then parsed by the time ripgrep is done). The others,
+    # if any, after the walk: by a process pool when there are many.
+    eager: list[Outcome] = []
     with _prefilter.search(rg) as search:
-        items: Iterable[Candidate | Folder] = walked()
-        if search is not None:
-            items = list(search.feed(items))  # each folder goes to ripgrep as the walk finds it
+        # the whole walk first, so that the files and folders it skips are named before those reading skips,
+        # whichever prefilter reads
+        items: list[Candidate | Folder] = list(walked() if search is None else search.feed(walked()))
+        if search is not None:  # each folder went to ripgrep as the walk found it
             # ripgrep is usually still reading: import the parser meanwhile (a pool forked later inherits it)
             import migrate.codemod.engine  # noqa: F401
-        read = list(_prefilter.outcomes(items, search))
-    for c, (text, reason, error) in read:
-        if error is not None:
-            failed(FileResult(c.path, c.language, error=error))
-        elif reason is not None and c.explicit and reason in UNREAD:
-            # named to be checked (a pre-commit hook passes each staged file): a file left unread must fail the run
-            failed(FileResult(c.path, c.language, error=f"it was named to be checked, but it {SKIP_REASONS[reason]}."))
-        elif reason is not None:
-            report.skip(reason, c.path)
-        elif text is not None:
-            hits.append((c, text))
-    for status, result in _analyse_all(hits, jobs):
+        for c, (text, reason, error) in _prefilter.outcomes(items, search):
+            if error is not None:
+                failed(FileResult(c.path, c.language, error=error))
+            elif reason is not None and c.explicit and reason in UNREAD:
+                # named to be checked (a pre-commit hook passes each staged file): a file left unread must fail the run
+                failed(FileResult(c.path, c.language, error=f"it was named to be checked, but it {SKIP_REASONS[reason]}."))
+            elif reason is not None:
+                report.skip(reason, c.path)
+            elif text is not None:
+                hits.append((c, text))
+                if len(hits) <= EAGER_HITS:
+                    eager.append(analyse(c, text))
+    # outcomes in the order of `hits`, after every read error (as a run parsing after the walk reports them)
+    for status, result in [*eager, *_analyse_all(hits[len(eager) :], jobs, parallel=len(hits) >= PARALLEL_MIN_HITS)]:
         if status == "error" and result is not None:
             failed(result)
         else:
@@ -118,9 +126,10 @@ def run(
     return report
 
 
-def _analyse_all(hits: list[tuple[Candidate, str]], jobs: int) -> Iterator[Outcome]:
-    """Outcomes in the order of `hits`: in this process for a few files, else in chunks over a process pool."""
-    if jobs <= 1 or len(hits) < PARALLEL_MIN_HITS:
+def _analyse_all(hits: list[tuple[Candidate, str]], jobs: int, *, parallel: bool) -> Iterator[Outcome]:
+    """Outcomes in the order of `hits`: in this process, or (`parallel`, for a run with many files to parse)
+    in chunks over a process pool."""
+    if jobs <= 1 or not parallel or not hits:
         for c, text in hits:
             yield analyse(c, text)
         return
