@@ -71,14 +71,38 @@ def language_of_name(name: str) -> str | None:
     return EXTENSIONS.get(name[i:].lower())
 
 
+_SUFFIXES = tuple(EXTENSIONS)
+
+
+def with_a_language(names: list[str]) -> list[str]:
+    """The names that have a language, in order: [n for n in names if language_of_name(n)], with C-level
+    string tests for most names (the walk asks this of every folder). A suffix has no dot of its own, so
+    a lowered name ends with one exactly when its last dot starts that suffix; a name of dots and a
+    suffix (".ts") has none (os.path.splitext), which the per-name test decides."""
+    return [
+        n
+        for n in names
+        if (n.lower().endswith(_SUFFIXES) and (n[0] != "." or language_of_name(n) is not None)) or n in FILENAMES
+    ]
+
+
 def names_with_a_language() -> list[str]:
     """File names that have a language whatever their suffix (Jenkinsfile)."""
     return sorted(FILENAMES)
 
 
+MINIFIED_SUFFIXES = ("-min.js", ".bundle.js", ".chunk.js")
+
+
 def is_minified_name(name: str) -> bool:
     low = name.lower()
-    return ".min." in low or low.endswith(("-min.js", ".bundle.js", ".chunk.js"))
+    return ".min." in low or low.endswith(MINIFIED_SUFFIXES)
+
+
+def any_minified_name(names: list[str]) -> bool:
+    """any(map(is_minified_name, names)), as substring searches over all the names at once."""
+    block = "\0".join(names).lower() + "\0"  # (lowering never joins two names: NUL is not a letter)
+    return ".min." in block or any(suffix + "\0" in block for suffix in MINIFIED_SUFFIXES)
 
 
 def is_forge_manifest(path: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 OLD_KEY = "BROWSE_PROJECTS"
 OLD_ALIAS = "BROWSE"  # deprecated alias that Jira still accepts in a few places (mypermissions, Connect)
@@ -160,9 +160,11 @@ class Finding:
     edits: tuple[Edit, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d.pop("edits")
-        return d
+        # every field but the edits; each is a str, an int or None, so asdict's deep copy is not needed
+        return {name: getattr(self, name) for name in _FINDING_FIELDS}
+
+
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name != "edits")
 
 
 @dataclass(frozen=True)
@@ -221,8 +223,8 @@ class RunReport:
             c[f.classification] += 1
         return c
 
-    def skip(self, reason: str, path: str | None = None) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+    def skip(self, reason: str, path: str | None = None, *, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
         if path is not None:
             self.skipped_files.append((path, reason))
 

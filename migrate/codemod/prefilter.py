@@ -1,20 +1,24 @@
 """What reading each walked file gives, with ripgrep doing the reading when it is installed.
 
-The walk (`scanner.iter_candidates`) decides which files are candidates and names every file it skips; this
-module answers, for each candidate in walk order, what `scanner.read_walked` answers for it (text to
-analyse, a skip reason, an error, or clean). A file holds something the codemod reports only if it holds one
-of `keys.LITERALS` (b"BROWSE", b"rowse"); read_walked calls a file without them clean, without decoding it.
+The walk (`scanner.walk`) decides which files are candidates and names every file it skips; this module
+answers, for each candidate in walk order, what `scanner.read_walked` answers for it (text to analyse, a
+skip reason, an error, or clean; the clean ones are left out). A file holds something the codemod reports
+only if it holds one of `keys.LITERALS` (b"BROWSE", b"rowse"); read_walked calls a file without them clean,
+without decoding it.
 
-ripgrep (the `ripgrep` wheel's `rg`) walks the same folders while the Python walk runs, and lists the files
-holding a literal (fixed strings, raw bytes: --text, no transcoding, no config file, case-sensitive). Its
-walk follows the same rules where it can (.gitignore files, hidden files, the file names a language maps
-to, VCS and vendored folders left out), and a second `rg --files` lists what that walk covered; only the
-files it lists as holding a literal are read in Python. A candidate it did not cover (a .gitignore rule it
-reads otherwise, a name or a path it spells differently, a file created meanwhile) is read in Python, and
-when ripgrep is missing or reports an error (a file it could not read), every candidate is: the same
-answers, slower. Files named on the command line
-never go to ripgrep: `read_candidate` reads them (a named file must be checkable, so one over the size limit
-is an error even without the key).
+ripgrep (the `ripgrep` wheel's `rg`) is handed the folders the walk lists, a batch at a time while the walk
+goes on, and lists the files holding a literal (fixed strings, raw bytes: --text, no transcoding, no config
+file, case-sensitive); only those are read in Python. It walks nothing itself: each folder is a root searched
+one level deep (--max-depth 1) with no ignore file and hidden files included, so it searches every regular
+file of a listed folder whose name has a language by its case-insensitive globs, which is every candidate
+there (one whose suffix is not ASCII, where those globs and str.lower() can part, is read in Python); the
+walk's own rules (.gitignore as git reads it, vendored folders...) decided which folders and files those
+are. By construction, then, no list of what ripgrep searched is needed (tests/codemod/test_codemod_prefilter.py
+checks that it searches every candidate of trees of every kind of name). A batch whose answer cannot be
+trusted is read in Python: ripgrep missing or failing (a file it could not read), or a path it lists that
+is not a file of the batch's folders (a path spelt otherwise, a file created meanwhile). Files named on
+the command line never go to ripgrep: `read_candidate` reads them (a named file must be checkable, so one
+over the size limit is an error even without the key).
 """
 
 from __future__ import annotations
@@ -24,19 +28,25 @@ import functools
 import os
 import subprocess
 import sys
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, Iterable, Iterator, NamedTuple
 
 from migrate.codemod.keys import LITERALS
-from migrate.codemod.languages import EXTENSIONS, names_with_a_language
-from migrate.codemod.scanner import CLEAN, VCS_DIRS, VENDORED_DIRS, Candidate, read_candidate, read_walked
+from migrate.codemod.languages import EXTENSIONS, language_of_name, names_with_a_language
+from migrate.codemod.scanner import CLEAN, Candidate, Folder, read_candidate, read_walked
 
 Read = tuple[str | None, str | None, str | None]  # (text, skip reason, error), as read_candidate returns
 
 MODES = ("auto", "ripgrep", "python")
-# .gitignore files as git reads them, in or out of a repository, but no ignore file git does not read (a
-# global one, .ignore, .rgignore); hidden files too; the bytes as they are, whatever their encoding.
-SEARCH = ("--no-config", "--null", "--no-messages", "--no-ignore-global", "--no-ignore-dot", "--no-require-git",
-          "--hidden", "--text", "--encoding", "none", "--fixed-strings", "--case-sensitive")
+# Each folder given is searched one level deep, every file in it, hidden ones too (the walk has applied
+# .gitignore and the rest); the bytes as they are, whatever their encoding; no config file.
+SEARCH = ("--no-config", "--null", "--no-messages", "--no-ignore", "--hidden", "--max-depth", "1", "--text",
+          "--encoding", "none", "--fixed-strings", "--case-sensitive", "--files-with-matches")
+# Candidate files of the folders one ripgrep run is given, at least: fewer are read in Python (a small tree,
+# what is left when the walk ends), which is quicker than starting ripgrep.
+MIN_BATCH = 500
+IDLE_CHECK = 250
+# The folders of one ripgrep run, in characters: well inside every platform's command line (Windows: 32,767).
+MAX_ARGV = 24_000
 
 
 @functools.lru_cache(maxsize=1)
@@ -72,74 +82,102 @@ def resolve(mode: str) -> str | None:
     return rg
 
 
-def _walk_args(include_vendored: bool) -> list[str]:
-    """Globs for a ripgrep walk over the Python walk's candidates (and maybe some more)."""
+def _name_globs() -> list[str]:
+    """Globs for the names that have a language (case-insensitive: a superset of with_a_language's)."""
     args = []
     for ext in sorted(set(EXTENSIONS)):
         args += ["--iglob", "*" + ext]
     for name in names_with_a_language():
         args += ["--iglob", name]
-    for name in sorted(VCS_DIRS | (frozenset() if include_vendored else VENDORED_DIRS)):
-        args += ["--glob", "!" + name]  # last: a later glob wins, and these must
     return args
 
 
+class _Batch(NamedTuple):
+    folders: list[Folder]
+    run: tuple[subprocess.Popen, IO[bytes]] | None
+
+
 class Search:
-    """The two ripgrep runs over the walked folders, started before the Python walk so they overlap it."""
+    """ripgrep over the folders the walk finds (see the module's docstring), started batch by batch while the
+    walk goes on: a batch starts once MIN_BATCH files wait and no ripgrep is running, or when the folders
+    waiting fill a command line, and the rest when the walk ends; so ripgrep reads while Python walks, in as
+    few runs as keep it busy."""
 
-    def __init__(self, rg: str, roots: Sequence[str], include_vendored: bool):
-        self.roots = [os.path.normpath(r) for r in roots]
-        walk = [*SEARCH, *_walk_args(include_vendored)]
-        needles = [a for lit in LITERALS for a in ("-e", lit)]
-        self.hits = self._start([rg, *walk, "--files-with-matches", *needles, "--", *self.roots])
-        # listing names is cheap next to reading the files: one thread, leaving the CPUs to the search
-        self.files = self._start([rg, *walk, "--threads", "1", "--files", "--", *self.roots])
+    def __init__(self, rg: str):
+        self.argv = [rg, *SEARCH, *_name_globs(), *[a for lit in LITERALS for a in ("-e", lit)], "--"]
+        self.batches: list[_Batch] = []
+        self.pending: list[Folder] = []
+        self.pending_files = 0
+        self.pending_chars = 0
+        self.check = MIN_BATCH  # pending files at which to ask whether ripgrep is idle
+        self.batch_of: dict[int, int] = {}  # id(folder) -> its batch
+        self.found: dict[int, dict[str, set[str]] | None] = {}  # batch -> {prefix: names holding a literal}
 
-    @staticmethod
-    def _start(argv: list[str]) -> tuple[subprocess.Popen, IO[bytes]] | None:
+    def feed(self, items: Iterable[Candidate | Folder]) -> Iterator[Candidate | Folder]:
+        """`items` as they come; the candidates of each folder go to ripgrep."""
+        for item in items:
+            if isinstance(item, Folder) and item.names:
+                self.pending.append(item)
+                self.pending_files += len(item.names)
+                self.pending_chars += len(item.prefix) + 1
+                # (is ripgrep idle? asked every IDLE_CHECK files: each asking is a system call)
+                if self.pending_chars > MAX_ARGV or (self.pending_files >= self.check and self._idle()):
+                    self._start()
+                elif self.pending_files >= self.check:
+                    self.check = self.pending_files + IDLE_CHECK
+            yield item
+        if self.pending_files >= MIN_BATCH:
+            self._start()
+        # else the few files left (or those of a small tree) are read in Python: sooner than a ripgrep run
+        # is started, which costs a few milliseconds whatever it reads
+
+    def _idle(self) -> bool:
+        return not self.batches or self.batches[-1].run is None or self.batches[-1].run[0].poll() is not None
+
+    def _start(self) -> None:
+        if not self.pending:
+            return
         import tempfile
 
-        out = tempfile.TemporaryFile()  # a file, not a pipe: ripgrep never waits for the walk to read
+        for folder in self.pending:
+            self.batch_of[id(folder)] = len(self.batches)
+        # each folder by its shown path, so that ripgrep spells its files as the walk does (prefix + name)
+        roots = [folder.prefix or "." for folder in self.pending]
+        out = tempfile.TemporaryFile()  # a file, not a pipe: ripgrep never waits for Python to read
         try:
-            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL), out
+            run = subprocess.Popen([*self.argv, *roots], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL), out
         except (OSError, ValueError):
             out.close()
-            return None
+            run = None
+        self.batches.append(_Batch(self.pending, run))
+        self.pending, self.pending_files, self.pending_chars, self.check = [], 0, 0, MIN_BATCH
 
-    @staticmethod
-    def _paths(run: tuple[subprocess.Popen, IO[bytes]] | None, ok: tuple[int, ...]) -> set[str] | None:
-        if run is None:
+    def hits(self, folder: Folder) -> set[str] | None:
+        """The names of `folder`'s files to read: those ripgrep listed as holding a literal, and any candidate
+        whose suffix is not ASCII (there ripgrep's case-insensitive globs and str.lower() part: the Kelvin
+        sign, U+212A, lowers to "k", so its "a.Kt" is Kotlin to the walk and no *.kt to ripgrep). None when
+        its batch must be read in Python."""
+        n = self.batch_of.get(id(folder))
+        if n is None:
             return None
-        proc, out = run
-        try:
-            if proc.wait() not in ok:
-                return None
-            out.seek(0)
-            # the whole listing at once, decoded as os.fsdecode decodes each path
-            text = out.read().decode(sys.getfilesystemencoding(), "surrogateescape")
-        finally:
-            out.close()
-        return set(text.split("\0")) - {""}
-
-    def results(self) -> tuple[set[str], set[str]] | None:
-        """(files holding a literal, files the walk covered), paths spelt as the Python walk spells them;
-        None when the hit list cannot be trusted (ripgrep failed, or could not read some file)."""
-        hits = self._paths(self.hits, (0, 1))  # 2: some file could not be read, so it is not listed
-        covered = self._paths(self.files, (0, 1, 2)) or set()
-        if hits is None:
+        if n not in self.found:
+            self.found[n] = _collect(self.batches[n])
+        found = self.found[n]
+        if found is None:
             return None
-        if "." in self.roots:  # ripgrep spells the files under "." as ./name; the walk as name
-            hits = {p[2:] if p.startswith("./") else p for p in hits}
-            covered = {p[2:] if p.startswith("./") else p for p in covered}
-        return hits, covered
+        hits = found.get(folder.prefix, set())
+        if not "".join(folder.names).isascii():
+            hits = hits | {name for name in folder.names if not name[name.rfind(".") :].isascii()}
+        return hits
 
     def close(self) -> None:
-        for run in (self.hits, self.files):
-            if run is not None and run[0].poll() is None:
-                run[0].kill()
-                run[0].wait()
-            if run is not None:
-                run[1].close()
+        for batch in self.batches:
+            if batch.run is not None:
+                proc, out = batch.run
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                out.close()
 
     def __enter__(self) -> "Search":
         return self
@@ -148,26 +186,60 @@ class Search:
         self.close()
 
 
-def search(rg: str | None, paths: Sequence[str], include_vendored: bool) -> Search | contextlib.nullcontext[None]:
-    """`with search(...) as s:` a Search over the folders among `paths`, or None (read in Python)."""
-    roots = [p for p in paths if os.path.isdir(p)]
-    return Search(rg, roots, include_vendored) if rg and roots else contextlib.nullcontext()
+def _collect(batch: _Batch) -> dict[str, set[str]] | None:
+    """{folder prefix: names holding a literal} from a finished batch; None if it cannot be trusted: ripgrep
+    failed (2: some file could not be read), or it listed a path that is not a file of one of the folders."""
+    if batch.run is None:
+        return None
+    proc, out = batch.run
+    code = proc.wait()
+    out.seek(0)
+    data = out.read()
+    # 0: some file holds a literal, 1: none does; each path ends with a NUL
+    if code not in (0, 1) or (code == 0) != bool(data) or (data and not data.endswith(b"\0")):
+        return None
+    # the whole listing at once, decoded as os.fsdecode decodes each path
+    listed = data.decode(sys.getfilesystemencoding(), "surrogateescape").split("\0")
+    folders = {folder.prefix: folder for folder in batch.folders}
+    found: dict[str, set[str]] = {}
+    for path in listed[:-1]:  # (each path ends with NUL)
+        if "" in folders and path.startswith("." + os.sep):  # the folder "." spells its files ./name
+            path = path[2:]
+        cut = max(path.rfind(os.sep), path.rfind(os.altsep) if os.altsep else -1) + 1
+        folder = folders.get(path[:cut])
+        if folder is None or path[cut:] not in folder.files:
+            return None
+        found.setdefault(folder.prefix, set()).add(path[cut:])
+    return found
 
 
-def outcomes(candidates: Iterable[Candidate], search: Search | None) -> Iterator[tuple[Candidate, Read]]:
-    """(candidate, what reading it gives), in the walk's order, for every candidate."""
-    if search is None:
-        for c in candidates:
-            yield c, _read(c)
-        return
-    walked = list(candidates)
-    found = search.results()
-    hits, covered = found if found is not None else (set(), set())
-    for c in walked:
-        if c.explicit or c.path in hits or c.path not in covered:
-            yield c, _read(c)
+def search(rg: str | None) -> Search | contextlib.nullcontext[None]:
+    """`with search(rg) as s:` a Search with ripgrep `rg`, or None (read in Python)."""
+    return Search(rg) if rg else contextlib.nullcontext()
+
+
+def outcomes(items: Iterable[Candidate | Folder], search: Search | None) -> Iterator[tuple[Candidate, Read]]:
+    """(candidate, what reading it gives) for every candidate of the walk whose read is not CLEAN, in the
+    walk's order. With a search (which `items` went through, see Search.feed), a walked file is read only if
+    ripgrep listed it as holding a literal; without one, or where a batch cannot be trusted, every file is."""
+    for item in items:
+        if isinstance(item, Candidate):
+            read = _read(item)
+            if read != CLEAN:
+                yield item, read
+            continue
+        hits = search.hits(item) if search is not None and item.names else None
+        if hits is None:
+            todo = item.names
+        elif hits:
+            todo = [name for name in item.names if name in hits]
         else:
-            yield c, CLEAN
+            continue
+        for name in todo:
+            path = item.prefix + name
+            read = read_walked(path)
+            if read != CLEAN:
+                yield Candidate(path, language_of_name(name) or ""), read
 
 
 def _read(c: Candidate) -> Read:

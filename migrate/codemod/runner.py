@@ -10,19 +10,19 @@ are parsed, by a process pool when there are many of them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import tempfile
 import time
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from migrate.codemod import prefilter as _prefilter
 from migrate.codemod.model import FileResult, RunReport
-from migrate.codemod.scanner import SKIP_REASONS, UNREAD, Candidate, iter_candidates
+from migrate.codemod.scanner import SKIP_REASONS, UNREAD, Candidate, Folder, walk
 
 MODES = ("diff", "write", "check")
 PARALLEL_MIN_HITS = 200  # files to parse below which a process pool costs more than it saves
+EAGER_HITS = 50  # files parsed as soon as they are read (the rest wait for the walk's end, and maybe a pool)
 Outcome = tuple[str, "FileResult | None"]  # ("matched" | "error", result)
 
 
@@ -68,42 +68,49 @@ def run(
     report = RunReport(mode=mode)
     jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
 
-    def on_skip(reason: str, path: str) -> None:
-        if reason == "unsupported-walked":  # other file types in a folder: counted, not listed one by one
-            report.skip("unsupported")
-        else:
-            report.skip(reason, path)
-
     def failed(result: FileResult) -> None:
         report.errors.append((result.path, result.error or "error"))
         report.results.append(result)
 
-    def walked() -> Iterator[Candidate]:
-        for n, c in enumerate(iter_candidates(paths, include_vendored=include_vendored, on_skip=on_skip), 1):
-            if progress and n % 200 == 0:
-                progress(n, 0)
-            yield c
+    def walked() -> Iterator[Candidate | Folder]:
+        for item in walk(paths, include_vendored=include_vendored, on_skip=report.skip):
+            before = report.files_scanned
+            if isinstance(item, Candidate):
+                report.files_scanned += 1
+            else:
+                report.files_scanned += len(item.names)
+                if item.unsupported:  # other file types in a folder: counted, not listed one by one
+                    report.skip("unsupported", count=item.unsupported)
+            if progress and report.files_scanned // 200 > before // 200:
+                progress(report.files_scanned, 0)
+            yield item
 
-    hits: list[tuple[Candidate, str]] = []
-    with _prefilter.search(rg, paths, include_vendored) as search:  # ripgrep starts before the walk
-        candidates: Iterable[Candidate] = walked()
-        if search is not None:
-            candidates = list(candidates)
+    hits: list[tuple[Candidate, str]] = []  # files to parse, in walk order
+    # The first EAGER_HITS of them are parsed as they are read: with ripgrep, while it still reads the last
+    # folders (a tree where few files hold the key is then parsed by the time ripgrep is done). The others,
+    # if any, after the walk: by a process pool when there are many.
+    eager: list[Outcome] = []
+    with _prefilter.search(rg) as search:
+        # the whole walk first, so that the files and folders it skips are named before those reading skips,
+        # whichever prefilter reads
+        items: list[Candidate | Folder] = list(walked() if search is None else search.feed(walked()))
+        if search is not None:  # each folder went to ripgrep as the walk found it
             # ripgrep is usually still reading: import the parser meanwhile (a pool forked later inherits it)
             import migrate.codemod.engine  # noqa: F401
-        read = list(_prefilter.outcomes(candidates, search))
-    for c, (text, reason, error) in read:
-        report.files_scanned += 1
-        if error is not None:
-            failed(FileResult(c.path, c.language, error=error))
-        elif reason is not None and c.explicit and reason in UNREAD:
-            # named to be checked (a pre-commit hook passes each staged file): a file left unread must fail the run
-            failed(FileResult(c.path, c.language, error=f"it was named to be checked, but it {SKIP_REASONS[reason]}."))
-        elif reason is not None:
-            report.skip(reason, c.path)
-        elif text is not None:
-            hits.append((c, text))
-    for status, result in _analyse_all(hits, jobs):
+        for c, (text, reason, error) in _prefilter.outcomes(items, search):
+            if error is not None:
+                failed(FileResult(c.path, c.language, error=error))
+            elif reason is not None and c.explicit and reason in UNREAD:
+                # named to be checked (a pre-commit hook passes each staged file): a file left unread must fail the run
+                failed(FileResult(c.path, c.language, error=f"it was named to be checked, but it {SKIP_REASONS[reason]}."))
+            elif reason is not None:
+                report.skip(reason, c.path)
+            elif text is not None:
+                hits.append((c, text))
+                if len(hits) <= EAGER_HITS:
+                    eager.append(analyse(c, text))
+    # outcomes in the order of `hits`, after every read error (as a run parsing after the walk reports them)
+    for status, result in [*eager, *_analyse_all(hits[len(eager) :], jobs, parallel=len(hits) >= PARALLEL_MIN_HITS)]:
         if status == "error" and result is not None:
             failed(result)
         else:
@@ -119,9 +126,10 @@ def run(
     return report
 
 
-def _analyse_all(hits: list[tuple[Candidate, str]], jobs: int) -> Iterator[Outcome]:
-    """Outcomes in the order of `hits`: in this process for a few files, else in chunks over a process pool."""
-    if jobs <= 1 or len(hits) < PARALLEL_MIN_HITS:
+def _analyse_all(hits: list[tuple[Candidate, str]], jobs: int, *, parallel: bool) -> Iterator[Outcome]:
+    """Outcomes in the order of `hits`: in this process, or (`parallel`, for a run with many files to parse)
+    in chunks over a process pool."""
+    if jobs <= 1 or not parallel or not hits:
         for c, text in hits:
             yield analyse(c, text)
         return
@@ -165,7 +173,7 @@ def preflight(path: str, expected: str) -> str | None:
             current = f.read()
     except OSError as e:
         return f"it could not be read again before writing ({e.strerror or e})."
-    if hashlib.sha256(current).digest() != hashlib.sha256(expected.encode("utf-8")).digest():
+    if current != expected.encode("utf-8"):
         return "it changed on disk during the run, so it was not written; run the codemod again."
     # mode bits, not only access(2): root may write anything, but a read-only file says "do not change me"
     if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
@@ -177,7 +185,7 @@ def write_atomic(path: str, expected: str, new: str) -> None:
     """Replace `path` with `new` (UTF-8) atomically, keeping its mode bits; refuse if it changed meanwhile."""
     with open(path, "rb") as f:
         current = f.read()
-    if hashlib.sha256(current).digest() != hashlib.sha256(expected.encode("utf-8")).digest():
+    if current != expected.encode("utf-8"):
         raise RuntimeError("it changed on disk during the run, so it was not written; run the codemod again.")
     st = os.stat(path)
     directory = os.path.dirname(os.path.abspath(path))

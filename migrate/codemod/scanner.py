@@ -15,19 +15,19 @@ anywhere in it. A walked file without them is clean and never named, whatever it
 prefilter read all of it); `read_walked` is that rule in Python, and `migrate.codemod.prefilter` asks
 ripgrep first when it is installed.
 
-`iter_candidates` (the walk) and `read_candidate` (the read with its prefilter) are the public entry points;
-other commands that scan app code reuse them.
+`walk` (a Folder of names per folder: the codemod's hot path) or `iter_candidates` (the same walk, file by
+file) and `read_candidate` (the read with its prefilter) are the public entry points; other commands that
+scan app code reuse them.
 """
 
 from __future__ import annotations
 
-import operator
 import os
 import re
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
 from migrate.codemod.keys import LITERALS, mentions_key as _mentions_text
-from migrate.codemod.languages import LOCKFILES, is_minified_name, language_of, language_of_name
+from migrate.codemod.languages import LOCKFILES, any_minified_name, is_minified_name, language_of, language_of_name, with_a_language
 
 if TYPE_CHECKING:
     import pathspec
@@ -87,11 +87,30 @@ class Candidate(NamedTuple):  # a tuple: the walk makes one per source file, so 
     explicit: bool = False  # named on the command line (not found by walking a folder)
 
 
+class Folder(NamedTuple):
+    """What the walk found in one folder: the shown path of each file is `prefix + name`."""
+
+    directory: str  # the folder as listed (its files' paths in skip reports are os.path.join(directory, name))
+    prefix: str  # the folder's shown path and a separator ("" for the current folder)
+    names: list[str]  # its candidate files (a language, none of the skips below), in name order
+    files: list[str]  # every regular file in it, in name order
+    unsupported: int  # how many of `files` have no language
+
+    def candidates(self) -> Iterator[Candidate]:
+        for name in self.names:
+            yield Candidate(self.prefix + name, language_of_name(name) or "")
+
+
 class _Rules(NamedTuple):
     spec: pathspec.GitIgnoreSpec
     # All the spec's patterns in one regex: a path none of them matches is not decided by this file, which
     # is the answer for most paths, found by one search instead of one per pattern. None: check each.
     screen: re.Pattern[str] | None
+    # A string every path a pattern of this file matches holds (a literal run of the pattern: no /, no
+    # wildcard), one per pattern: a folder whose path and files hold none of them is not decided by this
+    # file, found by a substring search per string instead of a regex search per file. None: some
+    # pattern has no literal run ("*"), so each file is checked.
+    needles: tuple[str, ...] | None
 
 
 # The .gitignore files that apply to the entries of one folder, deepest first: (prefix, rules), each file's
@@ -100,7 +119,7 @@ Ignores = list[tuple[str, _Rules]]
 
 
 def _ignored(rules: list[tuple[str, _Rules]], name: str, is_dir: bool) -> bool:
-    for prefix, (spec, screen) in rules:
+    for prefix, (spec, screen, _) in rules:
         rel = prefix + name + "/" if is_dir else prefix + name
         if screen is not None and screen.search(rel) is None:
             continue
@@ -108,6 +127,43 @@ def _ignored(rules: list[tuple[str, _Rules]], name: str, is_dir: bool) -> bool:
         if res.include is not None:
             return bool(res.include)
     return False
+
+
+def _undecided(rules: Ignores, names: list[str]) -> bool:
+    """True when no .gitignore of `rules` decides any of the files `names` of one folder (so none is
+    ignored), by the needles of each (see _Rules): a pattern matches prefix + name only if its needle is
+    in one of them, since a needle holds no "/" and each prefix ends with one."""
+    block = "\0".join(names)  # (a needle holds no NUL, so it cannot span two names)
+    for prefix, (_, _, needles) in rules:
+        if needles is None or any(n in prefix or n in block for n in needles):
+            return False
+    return True
+
+
+_NEEDLE_SPLIT = re.compile(r"[*?\\/\[\]]")
+
+
+def _needle(pattern: str) -> str | None:
+    """A literal run every path `pattern` (a .gitignore line) matches holds, or None if it has none. The
+    line without blanks at its ends (gitignore drops trailing ones; a leading one is a character of the
+    pattern, so leaving it out asks for less) and its "!", cut before a bracket expression ("[ab]" is
+    one character, not a run), split where a wildcard, an escape or a "/" stands; the longest run."""
+    text = pattern.strip()
+    text = text[1:] if text.startswith("!") else text
+    text = text.split("[", 1)[0]
+    return max(_NEEDLE_SPLIT.split(text), key=len) or None
+
+
+def _needles(spec: pathspec.GitIgnoreSpec) -> tuple[str, ...] | None:
+    found = []
+    for p in spec.patterns:
+        if p.include is None:
+            continue
+        needle = _needle(p.pattern) if isinstance(getattr(p, "pattern", None), str) else None
+        if needle is None:
+            return None
+        found.append(needle)
+    return tuple(dict.fromkeys(found))
 
 
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
@@ -136,11 +192,23 @@ def _load(path: str) -> _Rules | None:
         return None
     import pathspec  # only a tree with a .gitignore needs it
 
-    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):
+        # a line pathspec cannot read ("!" alone, a range backwards such as "[z-a]"): the others still count
+        spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _readable(pathspec, line)])
     # a file of comments only (git init's info/exclude) decides nothing: not worth a check per entry
     if not any(p.include is not None for p in spec.patterns):
         return None
-    return _Rules(spec, _screen(spec))
+    return _Rules(spec, _screen(spec), _needles(spec))
+
+
+def _readable(pathspec, line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True
 
 
 def _repo_root(directory: str) -> str | None:
@@ -178,13 +246,15 @@ def _initial_ignores(directory: str) -> Ignores:
     return [(os.path.relpath(absdir, base).replace(os.sep, "/") + "/", rules) for base, rules in reversed(specs)]
 
 
-def iter_candidates(
+def walk(
     paths: list[str],
     *,
     include_vendored: bool = False,
     on_skip: Callable[[str, str], None] | None = None,
-) -> Iterator[Candidate]:
-    """Files to read, in a stable order. Raises FileNotFoundError for a path that does not exist."""
+) -> Iterator[Candidate | Folder]:
+    """What to read, in a stable order: a Candidate for each file named in `paths`, a Folder for each folder
+    walked. Skipped files and folders go to `on_skip` as the walk meets them, except files of no language,
+    which each Folder counts. Raises FileNotFoundError for a path that does not exist."""
 
     def skip(reason: str, path: str) -> None:
         if on_skip is not None:
@@ -203,12 +273,32 @@ def iter_candidates(
         yield from _walk(given, _initial_ignores(given), include_vendored, skip)
 
 
-def _walk(top: str, ignores: Ignores, include_vendored: bool, skip) -> Iterator[Candidate]:
-    # The hot loop of a run over a big tree: a few name tests per entry, and per folder one listing and no
-    # path arithmetic (the shown path and the .gitignore prefixes of a folder extend its parent's; most
-    # paths are ruled out by one regex search per .gitignore, see _Rules).
+def iter_candidates(
+    paths: list[str],
+    *,
+    include_vendored: bool = False,
+    on_skip: Callable[[str, str], None] | None = None,
+) -> Iterator[Candidate]:
+    """`walk`, file by file: each file of no language in a walked folder goes to `on_skip` as
+    ("unsupported-walked", path)."""
+    for item in walk(paths, include_vendored=include_vendored, on_skip=on_skip):
+        if isinstance(item, Candidate):
+            yield item
+            continue
+        if item.unsupported and on_skip is not None:
+            for name in item.files:
+                if language_of_name(name) is None:
+                    on_skip("unsupported-walked", os.path.join(item.directory, name))
+        yield from item.candidates()
+
+
+def _walk(top: str, ignores: Ignores, include_vendored: bool, skip: Callable[[str, str], None]) -> Iterator[Folder]:
+    # The hot loop of a run over a big tree, so the work is per folder wherever it can be: one listing, the
+    # names sorted as strings, C string tests for their languages (with_a_language), one set or substring
+    # test for lockfiles and minified names, substring tests per .gitignore for all of them (_undecided);
+    # only a folder where one of those finds something checks its files one by one. The shown path and
+    # the .gitignore prefixes of a folder extend its parent's (no path arithmetic per file).
     vendored = frozenset() if include_vendored else VENDORED_DIRS
-    by_name = operator.attrgetter("name")
     shown = os.path.normpath(top)
     stack = [(top, "" if shown == "." else shown if shown.endswith(os.sep) else shown + os.sep, ignores)]
     while stack:
@@ -216,50 +306,77 @@ def _walk(top: str, ignores: Ignores, include_vendored: bool, skip) -> Iterator[
         try:
             with os.scandir(directory) as it:
                 entries = list(it)
-            entries.sort(key=by_name)
         except OSError:
             skip("unreadable", directory)
             continue
-        for entry in entries:
-            if entry.name == ".gitignore":
-                own = _load(entry.path)
-                if own is not None:
-                    rules = [("", own), *rules]
-                break
+        files, dirs = _split(entries)
+        if ".gitignore" in files or (len(files) + len(dirs) < len(entries) and any(e.name == ".gitignore" for e in entries)):
+            own = _load(os.path.join(directory, ".gitignore"))
+            if own is not None:
+                rules = [("", own), *rules]
+        skipped: list[tuple[str, str]] = []  # (name, reason) in this folder
         subdirs = []
-        for entry in entries:
-            name = entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if name in VCS_DIRS:
-                        continue
-                    if name in vendored:
-                        skip("vendored", entry.path)
-                    elif rules and _ignored(rules, name, True):
-                        skip("gitignored", entry.path)
-                    else:
-                        subdirs.append((entry.path, name))
-                    continue
-                if not entry.is_file(follow_symlinks=False):
-                    continue  # symlinks, sockets...
-            except OSError:
+        for name in sorted(dirs):
+            if name in VCS_DIRS:
                 continue
-            lang = language_of_name(name)
-            if lang is None:
-                skip("unsupported-walked", entry.path)
-                continue
-            if name in LOCKFILES:
-                skip("lockfile", entry.path)
-                continue
-            if is_minified_name(name):
-                skip("minified", entry.path)
-                continue
-            if rules and _ignored(rules, name, False):
-                skip("gitignored", entry.path)
-                continue
-            yield Candidate(prefix + name, lang)
-        for path, name in reversed(subdirs):
-            stack.append((path, prefix + name + os.sep, [(p + name + "/", r) for p, r in rules]))
+            if name in vendored:
+                skipped.append((name, "vendored"))
+            elif rules and _ignored(rules, name, True):
+                skipped.append((name, "gitignored"))
+            else:
+                subdirs.append(name)
+        files.sort()
+        names = with_a_language(files)
+        unsupported = len(files) - len(names)
+        if names and (
+            not LOCKFILES.isdisjoint(names)
+            or any_minified_name(names)
+            or (rules and not _undecided(rules, names))
+        ):
+            names = _drop_skipped(names, rules, skipped)
+        # named in the order of the folder's sorted entries, folders and files together
+        for name, reason in sorted(skipped):
+            skip(reason, os.path.join(directory, name))
+        yield Folder(directory, prefix, names, files, unsupported)
+        for name in reversed(subdirs):
+            stack.append((os.path.join(directory, name), prefix + name + os.sep, [(p + name + "/", r) for p, r in rules]))
+
+
+def _split(entries: list[os.DirEntry[str]]) -> tuple[list[str], list[str]]:
+    """(names of the regular files, names of the folders) among `entries`; symbolic links and other kinds
+    are neither. An entry whose kind cannot be read is left out."""
+    try:
+        files = [e.name for e in entries if e.is_file(follow_symlinks=False)]
+        if len(files) == len(entries):  # a folder of files only (most folders of a big tree)
+            return files, []
+        return files, [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        pass
+    files, dirs = [], []
+    for e in entries:
+        try:
+            if e.is_dir(follow_symlinks=False):
+                dirs.append(e.name)
+            elif e.is_file(follow_symlinks=False):
+                files.append(e.name)
+        except OSError:
+            continue
+    return files, dirs
+
+
+def _drop_skipped(names: list[str], rules: Ignores, skipped: list[tuple[str, str]]) -> list[str]:
+    """`names` without the lockfiles, minified names and gitignored files, each added to `skipped`."""
+    kept = []
+    for name in names:
+        if name in LOCKFILES:
+            skipped.append((name, "lockfile"))
+        elif is_minified_name(name):
+            skipped.append((name, "minified"))
+        elif rules and _ignored(rules, name, False):
+            skipped.append((name, "gitignored"))
+        else:
+            kept.append(name)
+    return kept
 
 
 def mentions_key(data: bytes) -> bool:

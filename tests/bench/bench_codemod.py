@@ -9,7 +9,8 @@ share of the files (--hit-rates: few, then many) name BROWSE_PROJECTS in realist
 tests/codemod/sample_app). Timed on a warm page cache, whole processes (start-up included), each figure the
 median of --repeat runs, the CLI and grep run in turn so that the ratio is taken pair by pair:
 
-- `migrate codemod TREE --check --json`, the real CLI (ripgrep prefilter when installed);
+- `migrate codemod TREE --check --json`, the real CLI (ripgrep prefilter when installed), wall and CPU time
+  (user + system, ripgrep's included);
 - `grep -rl -F -e BROWSE -e rowse` with --exclude-dir/--exclude for the same folders and files the codemod
   leaves out (VCS, vendored, .gitignore'd): the floor, it only lists files; `git grep -l` beside it;
 - in-process `run(paths, mode="check")` with each prefilter (ripgrep, Python), for the library's share.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -124,11 +126,15 @@ def migrate_cmd(*args: str) -> list[str]:
     return [str(script), *args] if script.exists() else [sys.executable, "-m", "migrate", *args]
 
 
-def timed_process(cmd: list[str]) -> tuple[float, int]:
-    """(wall seconds, exit code) of one whole process."""
+def timed_process(cmd: list[str]) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, exit code) of one whole process; CPU is user + system time of the process
+    and of the children it waited for (ripgrep), as the operating system accounts them."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     code = subprocess.call(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return time.perf_counter() - t0, code
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), code
 
 
 def peak_rss(cmd: list[str]) -> float | str:
@@ -145,17 +151,21 @@ def peak_rss(cmd: list[str]) -> float | str:
 
 
 def paired(cmd: list[str], base: list[str], repeat: int) -> dict:
-    """Run `cmd` and `base` in turn `repeat` times: medians, and the median of the pairwise ratios."""
-    a, b, ratios = [], [], []
+    """Run `cmd` and `base` in turn `repeat` times: medians of wall and CPU time, and the medians of the
+    pairwise ratios (CPU time moves less than wall time with the machine's load)."""
+    runs = []
     for _ in range(repeat):
-        ta, code = timed_process(cmd)
+        wa, ca, code = timed_process(cmd)
         if code not in (0, 1):
             raise SystemExit(f"{' '.join(cmd)} failed ({code})")
-        tb, _ = timed_process(base)
-        a.append(ta)
-        b.append(tb)
-        ratios.append(ta / tb)
-    return {"seconds": statistics.median(a), "base": statistics.median(b), "ratio": statistics.median(ratios), "rss": peak_rss(cmd)}
+        wb, cb, _ = timed_process(base)
+        runs.append((wa, ca, wb, cb))
+    med = [statistics.median(r[i] for r in runs) for i in range(4)]
+    return {
+        "seconds": med[0], "cpu": med[1], "base": med[2], "base_cpu": med[3],
+        "ratio": statistics.median(r[0] / r[2] for r in runs), "cpu_ratio": statistics.median(r[1] / r[3] for r in runs),
+        "rss": peak_rss(cmd),
+    }
 
 
 def median_time(fn, repeat: int) -> tuple[float, object]:
@@ -186,13 +196,14 @@ def bench_tree(files: int, hit_rate: float, repeat: int, jobs: int) -> dict:
         rep = run([str(tree)], mode="check", jobs=jobs)
         c = rep.counts()
         rows = [
-            [f"`grep -rl` (same exclusions), {grep_files:,} files listed", "", cli["base"], 1.0, "", ""],
-            ["`git grep -l`", "", git_grep["seconds"], git_grep["ratio"], "", ""],
-            [f"`migrate codemod --check` (CLI, start-up included), {jobs} workers", f"{rep.files_scanned:,} / {rep.files_matched:,}", cli["seconds"], cli["ratio"], cli["rss"], "at most 2x grep"],
+            [f"`grep -rl` (same exclusions), {grep_files:,} files listed", "", cli["base"], 1.0, cli["base_cpu"], 1.0, "", ""],
+            ["`git grep -l`", "", git_grep["seconds"], git_grep["ratio"], git_grep["cpu"], git_grep["cpu_ratio"], "", ""],
+            [f"`migrate codemod --check` (CLI, start-up included), {jobs} workers", f"{rep.files_scanned:,} / {rep.files_matched:,}",
+             cli["seconds"], cli["ratio"], cli["cpu"], cli["cpu_ratio"], cli["rss"], "at most 2x grep"],
         ]
         for prefilter in ("ripgrep", "python"):
             t, _ = median_time(lambda: run([str(tree)], mode="check", jobs=jobs, prefilter=prefilter), repeat)
-            rows.append([f"`run()` in-process, {prefilter} prefilter", "", t, t / cli["base"], "", ""])
+            rows.append([f"`run()` in-process, {prefilter} prefilter", "", t, t / cli["base"], "", "", "", ""])
         return {
             "files": files, "hit_rate": hit_rate, "hits": n_hits, "rows": rows,
             "sites": f"{c['rewritten']}/{c['needs-review']}/{c['report-only']}",
@@ -244,11 +255,12 @@ def main() -> None:
         print()
         print(table(
             f"codemod on {args.files:,} files, {res['hits']:,} naming BROWSE_PROJECTS ({res['sites']} sites rewritten/review/report), median of {args.repeat}",
-            ["what", "files scanned / with the key", "seconds", "vs grep", "peak RSS MiB", "target"],
+            ["what", "files scanned / with the key", "seconds", "vs grep", "CPU seconds", "CPU vs grep", "peak RSS MiB", "target"],
             res["rows"],
         ))
         flush()
     print("vs grep: the median of run-by-run ratios (the CLI and grep run in turn); in-process rows divide by grep's median.")
+    print("CPU: user + system seconds of the process and the children it waited for (ripgrep).")
     save_results("bench_codemod", {"startup": startup, "trees": trees})
 
 

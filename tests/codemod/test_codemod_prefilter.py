@@ -37,6 +37,12 @@ KEY_PY = 'ok = s.get(URL, params={"issueKey": k, "permissions": "BROWSE_PROJECTS
 BIG = 2_100_000
 
 
+@pytest.fixture(autouse=True)
+def ripgrep_for_small_trees(monkeypatch):
+    """The trees here are small, which the codemod would read in Python without starting ripgrep."""
+    monkeypatch.setattr(prefilter, "MIN_BATCH", 1)
+
+
 def put(root: Path, rel: str, text: str = "", data: bytes | None = None) -> Path:
     p = root / rel
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -108,7 +114,11 @@ def test_ripgrep_and_python_give_the_same_report(tmp_path, monkeypatch, spelling
     monkeypatch.chdir(tree if spelling == "dot" else tmp_path)
     given = {"absolute": str(tree), "relative": "tree", "dot-slash": "./tree", "dot": ".", "dotdot": "tree/../tree", "trailing": "tree/"}[spelling]
     py = run([given], mode="check", prefilter="python")
-    rg = run([given], mode="check", prefilter="ripgrep")
+    with pytest.MonkeyPatch.context() as mp:
+        started = []
+        mp.setattr(prefilter.Search, "_start", lambda self, start=prefilter.Search._start: started.append(1) or start(self))
+        rg = run([given], mode="check", prefilter="ripgrep")
+    assert started  # ripgrep did read
     same(py, rg)
     shown = {os.path.relpath(r.path, given) for r in py.results}
     assert {"src/a.ts", "src/B.TS", "src/variants.json", "src/.hidden/h.py", "names/new\nline.ts", "src/legacy/keep.js", "big/edge.ts"} <= shown
@@ -118,12 +128,14 @@ def test_ripgrep_and_python_give_the_same_report(tmp_path, monkeypatch, spelling
     assert {("data/bin.json", "binary"), ("data/latin.py", "not-utf8"), ("big/late.js", "too-large"), ("src/packed.js", "minified")} <= named
     # a file without the key is never named, whatever its size or encoding
     assert not {p for p, _ in named} & {"data/bin-clean.json", "data/bin-browser.json", "data/latin-clean.py", "big/clean.ts", "data/utf16.json"}
-    # and ripgrep's walk covered every candidate (none had to be read in Python): the same rules, the same spelling
-    candidates = list(scanner.iter_candidates([given]))
-    with prefilter.search(RG, [given], False) as search:
-        hits, covered = search.results()
-    assert [c.path for c in candidates if c.path not in covered] == []
-    assert hits & {c.path for c in candidates} == {c.path for c in candidates if has_literal(Path(c.path).read_bytes())}
+    # and ripgrep answered for every folder (none had to be read in Python), spelling paths as the walk does
+    with prefilter.search(RG) as search:
+        folders = [f for f in search.feed(scanner.walk([given])) if isinstance(f, scanner.Folder) and f.names]
+        answers = [search.hits(f) for f in folders]
+    assert None not in answers
+    listed = {f.prefix + name for f, names in zip(folders, answers) for name in names}
+    candidates = {f.prefix + name for f in folders for name in f.names}
+    assert listed & candidates == {p for p in candidates if has_literal(Path(p).read_bytes())}
 
 
 @needs_rg
@@ -151,19 +163,74 @@ def test_an_unreadable_file_is_the_same_error(tmp_path):
         locked.chmod(stat.S_IRUSR | stat.S_IWUSR)
 
 
-@pytest.mark.parametrize("script", ["exit 2", "exit 1", "echo nonsense; exit 0", "printf 'a.ts\\0'; exit 1"])
-def test_a_ripgrep_that_fails_or_lies_changes_nothing(tmp_path, script):
-    """Whatever the binary answers, a candidate it did not list as covered is read in Python."""
+@pytest.mark.parametrize(
+    "script",
+    ["exit 2", "echo nonsense; exit 0", "printf 'nonsense\\0'; exit 0", "printf 'a.ts\\0'; exit 1", "exit 0", "exit 3"],
+)
+def test_a_ripgrep_that_fails_or_contradicts_itself_changes_nothing(tmp_path, script):
+    """An error, a path that is no file of the batch's folders, an exit code its listing contradicts (0: some
+    file holds a literal, 1: none does): the batch is read in Python."""
     every_kind_of_file(tmp_path / "t")
     fake = put(tmp_path, "bin/rg", f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
     py = run([str(tmp_path / "t")], mode="check", prefilter="python")
-    with prefilter.search(str(fake), [str(tmp_path / "t")], False) as s:
-        got = list(prefilter.outcomes(scanner.iter_candidates([str(tmp_path / "t")]), s))
-    assert [(c.path, r[1], r[2]) for c, r in got if r != CLEAN] == [
-        (c.path, r[1], r[2]) for c, r in prefilter.outcomes(scanner.iter_candidates([str(tmp_path / "t")]), None) if r != CLEAN
+    with prefilter.search(str(fake)) as s:
+        got = list(prefilter.outcomes(list(s.feed(scanner.walk([str(tmp_path / "t")]))), s))
+    assert [(c.path, r[1], r[2]) for c, r in got] == [
+        (c.path, r[1], r[2]) for c, r in prefilter.outcomes(scanner.walk([str(tmp_path / "t")]), None)
     ]
     assert py.files_matched == sum(1 for _, r in got if r[0] is not None)
+
+
+# Names ripgrep and the walk could see differently: case, dots, blanks, a line break, bytes that are not
+# UTF-8, letters whose lower case is ASCII (the Kelvin sign), a leading dash.
+ODD_NAMES = [
+    "a.ts", "B.TS", "c.Json", ".eslintrc.json", "..json", ".hidden.py", "Jenkinsfile", "with space.yml", "new\nline.ts",
+    "é.py", "k.\u212at", "s.tſ", "İ.go", "-dash.php", "x.min.js", "package-lock.json", "a.b.c.tf", "#x.gradle",
+    "q?.kts", "star*.mjs", "[br].cts", "back\\slash.tsx",
+]
+
+
+def odd_tree(root: Path, names: list[str]) -> None:
+    for i, name in enumerate(names):
+        put(root, f"d{i % 3}/{name}", text="const k = 'BROWSE';\n")
+        put(root, f"d{i % 3}/sub folder/.{i}/{name}", text="rowse\n")
+    os.makedirs(root / "raw", exist_ok=True)
+    with open(os.path.join(os.fsencode(root / "raw"), b"latin\xe9.ts"), "wb") as f:  # a name that is not UTF-8
+        f.write(b"BROWSE\n")
+
+
+def assert_ripgrep_searched_every_candidate(top: str) -> None:
+    with prefilter.search(RG) as search:
+        folders = [f for f in search.feed(scanner.walk([top])) if isinstance(f, scanner.Folder) and f.names]
+        for f in folders:
+            assert search.hits(f) >= set(f.names), f.prefix
+
+
+@needs_rg
+@pytest.mark.skipif(sys.platform != "linux", reason="names that are not UTF-8")
+@pytest.mark.parametrize("batches", ["one", "many"])
+def test_ripgrep_searches_every_candidate(tmp_path, monkeypatch, batches):
+    """Every candidate holds a literal, so ripgrep must list each: the folders it was given are searched
+    whole, whatever the names, and its paths are spelt as the walk spells them."""
+    odd_tree(tmp_path, ODD_NAMES)
+    if batches == "many":
+        monkeypatch.setattr(prefilter, "MAX_ARGV", 10)
+    assert_ripgrep_searched_every_candidate(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert_ripgrep_searched_every_candidate(".")
+    assert_ripgrep_searched_every_candidate("d1/")
+
+
+@needs_rg
+@settings(max_examples=25, deadline=None)
+@given(names=st.lists(st.text(alphabet=st.sampled_from("aBjJsStTyYkKpP.-_ ſ\u212aİı0é#[*?"), min_size=1, max_size=10), max_size=10))
+def test_ripgrep_searches_every_candidate_of_random_names(names):
+    with tempfile.TemporaryDirectory() as d:
+        for name in dict.fromkeys(names):
+            if name not in (".", "..") and "/" not in name:
+                put(Path(d), name, text="BROWSE\n")
+        assert_ripgrep_searched_every_candidate(d)
 
 
 @needs_rg
@@ -244,12 +311,9 @@ def test_the_walk_gives_a_file_the_language_the_engine_gives_its_path(name):
     assert language_of_name(name) == language_of(os.path.join("src", name))
 
 
-def test_no_skipped_folder_name_is_a_source_file_name():
-    """ripgrep leaves out every file or folder with these names: none may be a file the walk reads."""
-    for name in VCS_DIRS | VENDORED_DIRS:
-        assert language_of_name(name) is None
-    assert not {n for n in names_with_a_language() if n in VCS_DIRS | VENDORED_DIRS}
-    assert all(ext.startswith(".") and ext == ext.lower() for ext in EXTENSIONS)
+def test_extensions_are_lower_case_suffixes():
+    """with_a_language's regex and ripgrep's globs are built from them."""
+    assert all(ext.startswith(".") and ext == ext.lower() and ext.count(".") == 1 for ext in EXTENSIONS)
 
 
 PATTERNS = ["gen/", "*.md", "!keep.md", "/a.ts", "s p/", "**/x.y/*", "*.JS", "k", "a/**/b", "\\#x", "[ab].ts", "!*.ts", "d/", "*"]
@@ -265,8 +329,8 @@ PATTERNS = ["gen/", "*.md", "!keep.md", "/a.ts", "s p/", "**/x.y/*", "*.JS", "k"
 def test_the_one_regex_screen_decides_as_pathspec(lines, prefix, name, is_dir):
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     assume(any(p.include is not None for p in spec.patterns))
-    screened = [(prefix, scanner._Rules(spec, scanner._screen(spec)))]
-    plain = [(prefix, scanner._Rules(spec, None))]
+    screened = [(prefix, scanner._Rules(spec, scanner._screen(spec), None))]
+    plain = [(prefix, scanner._Rules(spec, None, None))]
     assert scanner._screen(spec) is not None
     assert scanner._ignored(screened, name, is_dir) == scanner._ignored(plain, name, is_dir)
     expected = spec.check_file(prefix + name + ("/" if is_dir else "")).include

@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from migrate.codemod import run
-from migrate.codemod.runner import PARALLEL_MIN_HITS, write_atomic
+from migrate.codemod.runner import EAGER_HITS, PARALLEL_MIN_HITS, write_atomic
 from migrate.codemod.scanner import iter_candidates
 
 KEY_JS = 'fetch(`/rest/api/3/mypermissions?issueKey=${k}&permissions=BROWSE_PROJECTS`);\n'
@@ -47,6 +47,16 @@ def test_gitignore_nested_negation_and_repo_root(tmp_path):
     assert got == ["src/a.ts", "src/legacy/keep.js"]
     assert ("gitignored", "gen") in skipped and ("gitignored", "src/legacy/old.js") in skipped
     assert ("gitignored", "local.ts") in skipped and ("gitignored", "src/b.gen.ts") in skipped
+
+
+def test_a_gitignore_line_pathspec_cannot_read_is_passed_over(tmp_path):
+    """"!" alone (git passes over it too) or a range backwards: the other lines still apply (the run used
+    to stop with an internal error)."""
+    put(tmp_path, ".gitignore", "!\n[z-a].ts\n*.gen.ts\n")
+    put(tmp_path, "a.ts", KEY_JS)
+    put(tmp_path, "b.gen.ts", KEY_JS)
+    got, skipped = walk(tmp_path)
+    assert got == ["a.ts"] and ("gitignored", "b.gen.ts") in skipped
 
 
 def test_vendored_minified_and_unsupported(tmp_path):
@@ -98,6 +108,32 @@ def test_parallel_equals_sequential(tmp_path):
     assert seq.files_matched == par.files_matched == 225
     assert [(f.file, f.line, f.rule, f.classification) for f in seq.findings] == [(f.file, f.line, f.rule, f.classification) for f in par.findings]
     assert len(par.changed_files) == 225
+
+
+@pytest.mark.parametrize("hits", [3, EAGER_HITS + 10])
+def test_errors_of_reading_come_before_errors_of_parsing(tmp_path, monkeypatch, hits):
+    # The first EAGER_HITS files are parsed while the walk is still read, the others after it; the report
+    # names what could not be read first, then what could not be parsed (in walk order), either way.
+    import migrate.codemod.engine as engine
+
+    real = engine.rewrite
+
+    def rewrite(path, source):
+        if "boom" in os.path.basename(path):
+            raise RuntimeError("parser fell over")
+        return real(path, source)
+
+    monkeypatch.setattr(engine, "rewrite", rewrite)
+    names = [f"src/f{i:03}.ts" for i in range(hits)]
+    names[0] = "src/boom0.ts"  # parsed eagerly
+    names[-1] = "src/zboom.ts"  # the last walked: after the walk when there are more than EAGER_HITS
+    for name in names:
+        put(tmp_path, name, KEY_JS)
+    latin = put(tmp_path, "latin.py", data=b"# caf\xe9 BROWSE_PROJECTS\n")
+    report = run([str(tmp_path / "src"), str(latin)], mode="check", jobs=1)
+    assert [os.path.basename(p) for p, _ in report.errors] == ["latin.py", "boom0.ts", "zboom.ts"]
+    assert report.files_matched == hits - 2
+    assert "parser fell over" in report.errors[1][1]
 
 
 def test_write_keeps_mode_and_refuses_concurrent_change(tmp_path):
