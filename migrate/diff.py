@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from migrate.gcpause import paused_gc
 from migrate.model import Holder
 from migrate.plan import Plan, SchemeChange, why_keys_missing
 from migrate.rules import Rule
@@ -91,13 +92,6 @@ def _perm_order(rule: Rule):
     return lambda p: (rank.get(p, len(rank)), p)
 
 
-def _count(into: dict[tuple, dict[str, int]], ident: tuple, perm: str) -> None:
-    perms = into.get(ident)
-    if perms is None:
-        perms = into[ident] = {}
-    perms[perm] = perms.get(perm, 0) + 1
-
-
 class _HolderFacts:
     """Each holder object's identity and label, worked out once for a whole plan: a plan's grants share their
     holder objects (a 10,000-scheme plan has 500,000 grants and a few thousand holders). Keyed by the object's
@@ -160,22 +154,30 @@ def diff_change(change: SchemeChange, rule: Rule, facts: _HolderFacts | None = N
     for g in change.before:
         h = g.holder
         ident = known(id(h)) or ident_of(h)
+        perm = g.permission
         if ident not in touched:
-            if g.permission == source:
+            if perm == source:
                 untouched_sources.add(ident)
             continue
         if ident not in holders:
             holders[ident] = h
-        _count(before_h, ident, g.permission)
+            before_h[ident] = {}
+            after_h[ident] = {}
+        b = before_h[ident]
+        b[perm] = b.get(perm, 0) + 1
         if g.id is not None and g.id in removed_ids:
             grants_removed += 1
         else:
-            _count(after_h, ident, g.permission)
+            a = after_h[ident]
+            a[perm] = a.get(perm, 0) + 1
     for o in change.adds:
         ident = o.holder.identity
         if ident not in holders:
             holders[ident] = o.holder
-        _count(after_h, ident, o.permission)
+            before_h[ident] = {}
+            after_h[ident] = {}
+        a = after_h[ident]
+        a[o.permission] = a.get(o.permission, 0) + 1
 
     changed: list[HolderChange] = []
     unchanged_holders = len(untouched_sources)
@@ -214,7 +216,8 @@ def diff_change(change: SchemeChange, rule: Rule, facts: _HolderFacts | None = N
 
 def diff_plan(plan: Plan) -> PlanDiff:
     facts = _HolderFacts()
-    schemes = tuple(diff_change(c, plan.rule, facts) for c in plan.changes)
+    with paused_gc():  # one object per changed holder of every scheme, none of them garbage
+        schemes = tuple(diff_change(c, plan.rule, facts) for c in plan.changes)
     mapped = plan.meta.get("projects_mapped") if plan.meta else None
     projects = {p for s in schemes for p in s.projects}
     holders = [h for s in schemes for h in s.holders]
@@ -326,6 +329,7 @@ def diff_lines(d: PlanDiff) -> list[tuple[str, str]]:
     r = d.rule
     lines: list[tuple[str, str]] = []
     add = lines.append
+    labels: dict[int, str] = {}  # a holder's label, once per holder object (shared across schemes)
     site = d.site
     where = site.get("url", "?")
     if site.get("deployment_type"):
@@ -338,7 +342,10 @@ def diff_lines(d: PlanDiff) -> list[tuple[str, str]]:
         add((BLANK, ""))
         add((SCHEME, f"~ scheme {s.scheme_id} {s.scheme_name!r}{_projects_phrase(s.projects, d.projects_mapped)}"))
         for h in s.holders:
-            add((HOLDER, f"    {h.holder.display}"))
+            label = labels.get(id(h.holder))
+            if label is None:
+                label = labels[id(h.holder)] = h.holder.display
+            add((HOLDER, f"    {label}"))
             for p in h.gains:
                 add((ADD, f"      + {p}"))
             for p in h.loses:

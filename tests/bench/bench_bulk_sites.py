@@ -69,6 +69,15 @@ class Fleet:
             left -= k
         self.http = requests.Session()
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds the local sites' host processes have used so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for p in self.hosts:
+            fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return total
+
     def control(self, url: str, what: str, **kw):
         r = self.http.request(kw.pop("method", "GET"), f"{url}/_sandbox/{what}", timeout=600, **kw)
         r.raise_for_status()
@@ -128,15 +137,24 @@ def run_size(fleet: Fleet, n: int, repeat: int, work: Path) -> dict:
         doc = json.loads((plans / f"site{i:03d}.json").read_text())
         expected[i] = doc["totals"]["grants_added"]
     times, busy_share, requests_sent = [], [], 0
+    sites_cpu: list[float] = []
+    machine_cpu: list[float] = []
     for r in range(repeat):
         fleet.reset(urls)
         env["MIGRATE_HOME"] = str(d / f"home{r}")
         b0, t0 = cpu_busy()
+        s0 = fleet.cpu_seconds()
         code, out, err, seconds = migrate("sites", "apply", str(d / "sites.toml"), "--yes", "--parallel", str(n),
                                           "--plans-dir", str(plans), "--json", env=env)
         b1, t1 = cpu_busy()
+        sites_cpu.append(fleet.cpu_seconds() - s0)
+        machine_cpu.append((b1 - b0) / os.sysconf("SC_CLK_TCK"))
         if code != 0:
-            raise RuntimeError(f"sites apply failed ({code}): {err[-2000:]}")
+            try:
+                rows = [r for r in json.loads(out)["sites"] if r.get("status") != "applied"]
+            except (ValueError, KeyError, TypeError):
+                rows = out[-2000:]
+            raise RuntimeError(f"sites apply failed ({code}): {rows}\n{err[-2000:]}")
         doc = json.loads(out)
         added = {int(row["site"][4:]): row["grants_added"] for row in doc["sites"]}
         if added != expected:
@@ -149,8 +167,12 @@ def run_size(fleet: Fleet, n: int, repeat: int, work: Path) -> dict:
         times.append(seconds)
         busy_share.append((b1 - b0) / max(1.0, t1 - t0))
         print(f"  {n} site(s), run {r + 1}: {seconds:.1f} s", file=sys.stderr)
+    # the machine's busy CPU less the local sites' own: migrate's processes (and whatever else ran)
+    client_cpu = statistics.median(m - c for m, c in zip(machine_cpu, sites_cpu))
     return {"sites": n, "seconds": statistics.median(times), "runs": times, "requests": requests_sent,
-            "grants": sum(expected.values()), "cpu_busy": statistics.median(busy_share)}
+            "grants": sum(expected.values()), "cpu_busy": statistics.median(busy_share),
+            "sites_cpu": statistics.median(sites_cpu), "client_cpu": client_cpu,
+            "client_ms_per_request": 1000 * client_cpu / max(1, requests_sent)}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -175,9 +197,11 @@ def main(argv: list[str] | None = None) -> dict:
         fleet.close()
     one = next((r for r in results if r["sites"] == 1), results[0])
     rows = [(r["sites"], r["grants"], r["requests"], r["seconds"], f"{min(r['runs']):.1f}-{max(r['runs']):.1f}",
-             f"{r['seconds'] / one['seconds']:.2f}x", f"{r['cpu_busy'] * 100:.0f}%") for r in results]
+             f"{r['seconds'] / one['seconds']:.2f}x", f"{r['cpu_busy'] * 100:.0f}%", f"{r['sites_cpu']:.1f}",
+             f"{r['client_cpu']:.1f}", f"{r['client_ms_per_request']:.2f}") for r in results]
     print(table(f"Bulk apply: N sites ({args.schemes} schemes each) in one `migrate sites apply --parallel N`",
-                ("sites", "grants written", "requests", "median s", "range s", "vs one site", "machine CPU busy"), rows))
+                ("sites", "grants written", "requests", "median s", "range s", "vs one site", "machine CPU busy",
+                 "local sites' CPU s", "migrate CPU s", "migrate CPU ms / request"), rows))
     save_results("bulk_sites", {"schemes": args.schemes, "latency_ms": args.latency, "results": results})
     return {"results": results}
 
