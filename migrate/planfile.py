@@ -648,7 +648,8 @@ def default_plan_path(plan: Plan, directory: Path = DEFAULT_DIR) -> Path:
 def save_plan(plan: Plan, path: Path | None = None, *, directory: Path = DEFAULT_DIR) -> Path:
     target = Path(path) if path else default_plan_path(plan, directory)
     sealed: list[str] = []
-    atomic_write_chunks(target, _plan_layout(plan, sealed))
+    with paused_gc():  # rows are built and dropped scheme by scheme: nothing for the collector to find
+        atomic_write_chunks(target, _plan_layout(plan, sealed))
     if isinstance(plan.meta, dict):
         plan.meta["checksum"] = sealed[0]  # the id `migrate plan` prints, without encoding the plan again
     return target
