@@ -4,6 +4,7 @@ permission-key did-you-mean. (input, expected) tables."""
 from __future__ import annotations
 
 import functools
+import json
 
 import pytest
 
@@ -146,3 +147,17 @@ def test_bulk_exit_code_tells_some_done_from_none_done(codes):
         assert code == EXIT_PARTIAL  # some done, some not
     else:
         assert code == (EXIT_CHANGES if EXIT_CHANGES in codes else EXIT_OK)
+
+
+def test_write_sarif_writes_the_document_whole_and_a_failure_becomes_one_of_the_runs_errors(tmp_path):
+    from migrate.cli.common import write_sarif
+
+    errors: list = []
+    write_sarif(None, lambda: pytest.fail("no path: nothing to make"), errors)
+    target = tmp_path / "out.sarif"
+    write_sarif(target, lambda: {"version": "2.1.0", "runs": []}, errors)
+    assert json.loads(target.read_text()) == {"version": "2.1.0", "runs": []} and errors == []
+    assert [p.name for p in tmp_path.iterdir()] == ["out.sarif"]  # no temporary file left behind
+    write_sarif(tmp_path / "missing-folder" / "out.sarif", lambda: {"runs": []}, errors)
+    assert len(errors) == 1 and errors[0][1].startswith("cannot write SARIF: ")
+    assert errors[0][0].endswith("out.sarif")

@@ -7,15 +7,13 @@ black/ruff convention for CI and pre-commit): 0 nothing pending / done, 1 `--che
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from migrate.cli import common
-from migrate.cli.common import json_option, print_error, print_json, progress_on_stderr
+from migrate.cli.common import json_option, print_error, print_json, progress_on_stderr, write_sarif
 
 if TYPE_CHECKING:
     from migrate.codemod import RunReport
@@ -79,11 +77,7 @@ def register(app: typer.Typer) -> None:
         except Exception as e:  # noqa: BLE001 - report, never a traceback
             print_error(e)
             raise typer.Exit(EXIT_FAILED)
-        if sarif is not None:
-            try:
-                _write_json(sarif, to_sarif(report))
-            except OSError as e:
-                report.errors.append((str(sarif), f"cannot write SARIF: {e.strerror or e}"))
+        write_sarif(sarif, lambda: to_sarif(report), report.errors)
         if json_out:
             print_json({**to_json(report), "exit_code": exit_code(report, mode, strict)})
         else:
@@ -121,13 +115,6 @@ def exit_code(report: RunReport, mode: str, strict: bool) -> int:
         if report.changed_files or (strict and counts[NEEDS_REVIEW]):
             return EXIT_PENDING
     return EXIT_CLEAN
-
-
-def _write_json(path: Path, doc: dict) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _render(report: RunReport, mode: str) -> None:

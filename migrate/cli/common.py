@@ -259,6 +259,23 @@ def require_confirmation_possible(yes: bool, what: str) -> None:
 # --------------------------------------------------------------------------------------------- output
 
 
+def write_sarif(path: Any, make: Callable[[], dict], errors: list) -> None:
+    """Write the run's SARIF report to `path` (when asked), atomically: a code-scanning upload never reads
+    half a file. A failure to write is one of the run's errors (`errors`: (path, message) pairs), so the
+    command still prints its findings and exits with its error code."""
+    if path is None:
+        return
+    doc = make()
+    target = os.fspath(path)
+    tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(doc, indent=2) + "\n")
+        os.replace(tmp, target)
+    except OSError as e:
+        errors.append((target, f"cannot write SARIF: {e.strerror or e}"))
+
+
 def print_json(doc: dict[str, Any]) -> None:
     """The one JSON printer: `format_version` first, then the document, on stdout."""
     typer.echo(json.dumps({"format_version": JSON_FORMAT_VERSION, **doc}, indent=2, ensure_ascii=False))

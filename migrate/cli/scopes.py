@@ -7,8 +7,6 @@ pre-commit): 0 nothing missing, 1 `--check` found missing scopes (with `--strict
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
 
@@ -17,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from migrate.cli.common import err, json_option, out, print_error, print_json, progress_on_stderr
+from migrate.cli.common import err, json_option, out, print_error, print_json, progress_on_stderr, write_sarif
 from migrate.errors import MigrateError
 
 if TYPE_CHECKING:
@@ -72,11 +70,7 @@ def register(app: typer.Typer) -> None:
         except Exception as e:  # noqa: BLE001 - report, never a traceback
             print_error(e)
             raise typer.Exit(EXIT_ERROR)
-        if sarif is not None:
-            try:
-                _write_json(sarif, to_sarif(report))
-            except OSError as e:
-                report.errors.append((str(sarif), f"cannot write SARIF: {e.strerror or e}"))
+        write_sarif(sarif, lambda: to_sarif(report), report.errors)
         if json_out:
             print_json({**to_json(report), "exit_code": exit_code(report, check, strict)})
         else:
@@ -100,13 +94,6 @@ def _display(path: str) -> str:
     from migrate.scopes.source import display_path
 
     return display_path(path)
-
-
-def _write_json(path: Path, doc: dict) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _render(report: AuditReport) -> None:
