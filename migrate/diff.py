@@ -93,9 +93,10 @@ def _perm_order(rule: Rule):
 
 
 class _HolderFacts:
-    """Each holder object's identity and label, worked out once for a whole plan: a plan's grants share their
-    holder objects (a 10,000-scheme plan has 500,000 grants and a few thousand holders). Keyed by the object's
-    id(), which is stable while the plan being diffed keeps the objects alive."""
+    """What diffing one plan (one rule) works out once instead of per grant or per holder: each holder
+    object's identity and label (a plan's grants share their holder objects; keyed by id(), which is stable
+    while the plan being diffed keeps the objects alive), and each holder pattern's outcome (what a holder
+    held before and after decides every field of its HolderChange but the holder)."""
 
     def __init__(self) -> None:
         self.idents: dict[int, tuple] = {}
