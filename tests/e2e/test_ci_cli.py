@@ -124,8 +124,11 @@ def test_finish_confirmation_stresses_the_removals(sandbox, env, cli, tmp_path):
 
 def interrupt_when(argv: list[str], marker: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
     """Run `python -m migrate ARGV`, send SIGINT once stderr shows `marker`, return (code, stdout, stderr)."""
+    # A test run started in the background of a non-interactive shell ignores SIGINT, and a child inherits
+    # that: give the command the default disposition a user's terminal gives it.
     proc = subprocess.Popen([sys.executable, "-m", "migrate", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True, env=env, cwd=cwd)
+                            stdin=subprocess.DEVNULL, text=True, env=env, cwd=cwd,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
     try:
         for line in proc.stderr:

@@ -87,12 +87,15 @@ def test_ctrl_c_stops_every_worker_before_its_next_write(nine, sandbox_factory):
     for sb in boxes.values():  # slow sites, so the run is still writing when Ctrl-C comes
         sb.set_faults("latency=200")
     prepared = prepare_sites(load_sites(f), Path("plans/sites"))
+    # as a terminal's Ctrl-C reaches it, even when this test run inherited an ignored SIGINT (a background job)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     try:
         result = apply_sites(prepared, parallel=9, client_factory=SiteClients(), processes=2)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert result.interrupted
     states = {o.state for o in result.outcomes}
     assert states <= {"partial", "skipped", "done"} and states & {"partial", "skipped"}
