@@ -54,6 +54,7 @@ from migrate.executor import (
     GrantWriter,
     Interrupted,
     Progress,
+    RunStop,
     StageCounter,
     WorkQueue,
     WriteFailed,
@@ -375,7 +376,7 @@ def apply_plan(
     report = progress or (lambda stage, done, total: None)
     pid = plan_key(plan)
     check_offline(plan, client.url, source=f"plan {plan_path}" if plan_path else "the plan")
-    stop = stop or threading.Event()
+    stop = RunStop(stop)  # the caller's event is read, never set: a bulk run shares it between sites
     stats_before = dict(client.stats)
     pacer = Pacer(max_rps, post_bucket=throttle)
     with site_lock(client.url, root=store_root, command=f"migrate apply {plan_path or pid}"), throttled(

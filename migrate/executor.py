@@ -51,6 +51,22 @@ class Interrupted(Exception):
     """The run was asked to stop (Ctrl-C or a fatal error in another worker) before this write."""
 
 
+class RunStop:
+    """One run's stop signal: set by the run itself (a fatal error in one of its workers), or by the
+    caller's event (Ctrl-C), which the run only reads. Many sites share one caller's event in a bulk run:
+    one site's fatal error must stop that site, not set the event every other site reads."""
+
+    def __init__(self, outer: threading.Event | None = None) -> None:
+        self._own = threading.Event()
+        self._outer = outer
+
+    def set(self) -> None:
+        self._own.set()
+
+    def is_set(self) -> bool:
+        return self._own.is_set() or (self._outer is not None and self._outer.is_set())
+
+
 # --------------------------------------------------------------------------- ids and paths
 
 
@@ -159,7 +175,7 @@ class GrantWriter:
         plan: str,
         header: dict[str, Any],
         crash_hook: CrashHook | None = None,
-        stop: threading.Event | None = None,
+        stop: "threading.Event | RunStop | None" = None,
         on_begin: Callable[["GrantWriter"], None] | None = None,
     ):
         self.client = client
@@ -381,7 +397,7 @@ def pool_run(
     items: Sequence[Any],
     work: Callable[[Any], Any],
     concurrency: int,
-    stop: threading.Event,
+    stop: "threading.Event | RunStop",
     *,
     queue: WorkQueue | None = None,
 ) -> list[Any]:

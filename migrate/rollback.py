@@ -49,6 +49,7 @@ from migrate.executor import (
     GrantWriter,
     Interrupted,
     Progress,
+    RunStop,
     StageCounter,
     WriteFailed,
     denied_reason,
@@ -375,7 +376,7 @@ def rollback(
     """Roll back the plan (or snapshot) `target` on the site `client` talks to. Raises MigrateError when
     it refuses (before any write); per-scheme problems during the writes are outcomes in the result."""
     report = progress or (lambda stage, done, total: None)
-    stop = stop or threading.Event()
+    stop = RunStop(stop)  # the caller's event is read, never set: a bulk run shares it between sites
     stats_before = dict(client.stats)
     tgt = resolve_target(target, client.url, store_root=store_root)
     pid = tgt.plan_id

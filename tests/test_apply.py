@@ -557,3 +557,24 @@ def test_journal_lines_are_on_disk_before_their_writer_goes_on_and_share_fsyncs(
     assert len(entries) == 400 and not seen_unsynced
     assert {(e["w"], e["i"]) for e in entries} == {(k, i) for k in range(8) for i in range(50)}
     assert journal.syncs < 400 and synced_lines[-1] == 400
+
+
+def test_a_fatal_error_stops_this_run_without_setting_the_callers_stop_event(tmp_path):
+    # A bulk run hands every site the same stop event (Ctrl-C sets it). One site's rejected credentials
+    # stop that site's run; they must not set the shared event, which would stop every other site too.
+    fake = standard_site()
+    _, plan = make_plan_file(fake, tmp_path)
+    fake.auth_fail_after_writes = 1
+    shared = threading.Event()
+    res = run(fake, plan, concurrency=2, stop=shared)
+    assert not res.ok and any("credentials" in (s.reason or "") for s in res.schemes)
+    assert not shared.is_set()
+
+
+def test_the_callers_stop_event_still_stops_the_run_before_its_first_write(tmp_path):
+    fake = standard_site()
+    _, plan = make_plan_file(fake, tmp_path)
+    shared = threading.Event()
+    shared.set()
+    res = run(fake, plan, stop=shared)
+    assert fake.writes == 0 and all(s.outcome == "failed" for s in res.schemes)

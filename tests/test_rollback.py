@@ -228,3 +228,16 @@ def test_visibility_lost_table(current, deletes, recreates, lost):
     dels = [g for g in s.grants if g.permission in deletes]
     recs = [Grant(p, group("a")) for p in recreates]
     assert [h.parameter for h in visibility_lost(s, dels, recs, BROWSE_SPLIT)] == lost
+
+
+def test_a_fatal_error_stops_this_rollback_without_setting_the_callers_stop_event(tmp_path):
+    # as for apply: `sites rollback` shares one stop event between sites; one site's rejected
+    # credentials stop that site only
+    import threading
+
+    fake, original, path, plan, res = applied(tmp_path)
+    fake.writes = 0
+    fake.auth_fail_after_writes = 1
+    shared = threading.Event()
+    rb = rollback(fake, path, max_rps=0, stop=shared)
+    assert not rb.ok and not shared.is_set()
