@@ -375,6 +375,17 @@ def test_connection_refused_fails_fast(client, sleeps):
     assert sleeps == [] and len(responses.calls) == 1
 
 
+@responses.activate
+def test_connection_refused_after_the_site_answered_is_retried(client, sleeps):
+    # a site that answered before and now refuses is restarting or overloaded, not a wrong URL
+    responses.get(API + "/myself", json={"accountId": "a-1"})
+    responses.get(API + "/permissionscheme/1", body=requests.exceptions.ConnectionError("[Errno 111] Connection refused"))
+    responses.get(API + "/permissionscheme/1", json=SCHEME)
+    client.myself()
+    assert client.get_scheme(1).id == 10000
+    assert len(sleeps) == 1 and len(responses.calls) == 3
+
+
 # ---------------------------------------------------------------- secrets
 
 

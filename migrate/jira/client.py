@@ -143,6 +143,7 @@ class JiraClient:
         self.flavour = flavour
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
+        self._answered = False  # the site has answered once: a refused connection later is not a wrong URL
         self._session = session or requests.Session()
         adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self._session.mount("http://", adapter)
@@ -248,10 +249,14 @@ class JiraClient:
                 hint = f"check the site URL {self.url} (JIRA_URL, --site or the sites file)"
             elif refused:
                 hint = f"nothing answers at {self.url}: is the site up, and are the host and port right?"
-            # A refused connection or unknown host is a configuration problem: fail fast, don't retry.
-            raise self._transport(method, path, what, e, before_send=refused, final=refused, hint=hint) from None
+            # A refused connection or unknown host before the site ever answered is a configuration problem:
+            # fail fast. Once it has answered, it is a site restarting or overloaded (its listen queue full):
+            # retried like a dropped connection (refused means nothing was sent, so a POST is not ambiguous).
+            final = refused and not self._answered
+            raise self._transport(method, path, what, e, before_send=refused, final=final, hint=hint) from None
         except requests.exceptions.RequestException as e:
             raise self._transport(method, path, type(e).__name__, e) from None
+        self._answered = True
         log.debug("%s %s -> %s in %.0f ms", method, path, resp.status_code, (time.monotonic() - started) * 1000)
         if pacer is not None:
             pacer.observe(method, path, resp.status_code, resp.headers)
