@@ -63,10 +63,11 @@ from migrate.executor import (
     journal_path,
     plan_key,
     pool_run,
+    request_delta,
     require_admin,
     snapshot_path_from_journal,
-    request_delta,
     throttled,
+    until_stopped,
 )
 from migrate.history import APPLIED, PARTIAL, Ledger, who
 from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND, Pacer, TokenBucket
@@ -431,7 +432,8 @@ def apply_plan(
             stop=stop,
             on_begin=begin,
         )
-        counter = StageCounter(sum(len(c.operations) for c in plan.changes), "apply", report)
+        # once stopped, the schemes left are settled as not attempted: a line saying 100% then would be false
+        counter = StageCounter(sum(len(c.operations) for c in plan.changes), "apply", until_stopped(report, stop))
         report("apply", 0, counter.total)
         fatal: list[str] = []
 

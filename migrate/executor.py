@@ -462,6 +462,11 @@ class StageCounter:
         self.progress(self.stage, min(n, self.total), self.total)
 
 
+def until_stopped(progress: Progress, stop: "threading.Event | RunStop") -> Progress:
+    """`progress`, silent once the run is stopped (Ctrl-C, or its own fatal error)."""
+    return lambda stage, done, total: None if stop.is_set() else progress(stage, done, total)
+
+
 def request_delta(client, before: dict[str, int]) -> dict[str, int]:
     """Requests sent since `before` (a copy of client.stats), by kind, leaving out kinds with none."""
     return {k: v - before.get(k, 0) for k, v in client.stats.items() if v - before.get(k, 0)}

@@ -58,11 +58,12 @@ from migrate.executor import (
     journal_path,
     plan_key,
     pool_run,
-    require_admin,
-    snapshot_path_from_journal,
     request_delta,
+    require_admin,
     rollback_journal_path,
+    snapshot_path_from_journal,
     throttled,
+    until_stopped,
 )
 from migrate.history import PARTIAL, ROLLED_BACK, Ledger, who
 from migrate.jira.client import normalise_site_url
@@ -455,7 +456,8 @@ def rollback(
             crash_hook=crash_hook,
             stop=stop,
         )
-        counter = StageCounter(len(todo), "rollback", report)
+        # once stopped, the schemes left are settled as not attempted: a line saying 100% then would be false
+        counter = StageCounter(len(todo), "rollback", until_stopped(report, stop))
         fatal: list[str] = []
 
         def work(u: Undo) -> RollbackOutcome:

@@ -566,9 +566,12 @@ def test_a_fatal_error_stops_this_run_without_setting_the_callers_stop_event(tmp
     _, plan = make_plan_file(fake, tmp_path)
     fake.auth_fail_after_writes = 1
     shared = threading.Event()
-    res = run(fake, plan, concurrency=2, stop=shared)
+    lines: list[tuple[str, int, int]] = []
+    res = run(fake, plan, concurrency=2, stop=shared, progress=lambda *a: lines.append(a))
     assert not res.ok and any("credentials" in (s.reason or "") for s in res.schemes)
     assert not shared.is_set()
+    # the schemes left are settled as not attempted, which the progress line must not show as done
+    assert lines and not any(stage == "apply" and done == total for stage, done, total in lines)
 
 
 def test_the_callers_stop_event_still_stops_the_run_before_its_first_write(tmp_path):
