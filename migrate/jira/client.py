@@ -14,10 +14,14 @@ import threading
 import time
 from collections import Counter
 from typing import Any, Callable, Iterable, Mapping
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.cookies import extract_cookies_to_jar
+from requests.hooks import dispatch_hook
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers, requote_uri
 
 from migrate import __version__
 from migrate.credentials import Credentials
@@ -66,6 +70,59 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _origin(url: str) -> str:
+    """scheme://host:port of an absolute URL."""
+    end = url.find("/", url.find("://") + 3)
+    return url if end < 0 else url[:end]
+
+
+class _SiteAdapter(HTTPAdapter):
+    """An HTTPAdapter whose helpers skip the per-request work that never changes for one site: the
+    connection pool is looked up once per origin and TLS settings (not re-parsed from the URL for every
+    request), and a response without cookies does not go through the cookie machinery. `send` itself is
+    the base class's, so whatever patches HTTPAdapter.send (`responses`, in the client's tests) still sees
+    every request. Anything through a proxy, or a URL out of the ordinary, takes requests' own way."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._pools: dict[tuple, Any] = {}
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        if proxies:
+            return super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+        key = (_origin(request.url), verify, cert)
+        pool = self._pools.get(key)
+        if pool is None or pool.pool is None:  # a closed pool: the adapter was closed, or the pool evicted
+            pool = self._pools[key] = super().get_connection_with_tls_context(request, verify, cert=cert)
+        return pool
+
+    def request_url(self, request, proxies):
+        if proxies:
+            return super().request_url(request, proxies)
+        path = request.url[len(_origin(request.url)):]
+        return path if path.startswith("/") and "#" not in path else super().request_url(request, proxies)
+
+    def build_response(self, req, resp):
+        headers = getattr(resp, "headers", None)
+        if headers is None or "set-cookie" in headers or "set-cookie2" in headers:
+            return super().build_response(req, resp)
+        # HTTPAdapter.build_response without extract_cookies_to_jar (there are none to extract)
+        response = requests.Response()
+        response.status_code = getattr(resp, "status", None)
+        response.headers = CaseInsensitiveDict(headers)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        response.url = req.url.decode("utf-8") if isinstance(req.url, bytes) else req.url
+        response.request = req
+        response.connection = self
+        return response
+
+    def close(self) -> None:
+        self._pools.clear()
+        super().close()
 
 
 def normalise_site_url(url: str) -> str:
@@ -145,7 +202,7 @@ class JiraClient:
         self.retry = retry or RetryPolicy()
         self._answered = False  # the site has answered once: a refused connection later is not a wrong URL
         self._session = session or requests.Session()
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        adapter = _SiteAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers.update(
@@ -216,11 +273,14 @@ class JiraClient:
         self, method: str, path: str, *, params: Any = None, body: Any = None, decode: Decode | None = None
     ) -> Any:
         url = self.url + path
+        if params:
+            url += "?" + urlencode(params, doseq=True)
         headers = {"Authorization": self._auth_header}
         data = None
         if body is not None:
+            data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
-            data = json.dumps(body)
+            headers["Content-Length"] = str(len(data))
         with self._lock:
             self.stats[f"http:{method}"] += 1
         pacer = self.pacer
@@ -228,9 +288,7 @@ class JiraClient:
             pacer.before(method, path)  # every attempt of every request kind takes its endpoint's turn
         started = time.monotonic()
         try:
-            resp = self._session.request(
-                method, url, params=params, data=data, headers=headers, timeout=self.timeout, allow_redirects=False
-            )
+            resp = self._exchange(method, url, headers, data)
         except requests.exceptions.ConnectTimeout as e:
             raise self._transport(method, path, "timed out connecting", e, before_send=True) from None
         except requests.exceptions.ReadTimeout as e:
@@ -263,6 +321,37 @@ class JiraClient:
         with self._lock:
             self.stats[f"status:{resp.status_code}"] += 1
         return self._handle(method, path, resp, decode)
+
+    def _exchange(self, method: str, url: str, headers: dict[str, str], data: bytes | None) -> requests.Response:
+        """What Session.request(..., allow_redirects=False) does for the requests this client sends, without
+        its per-request merging and re-parsing, which cost more CPU than the rest of a request: the session's
+        headers, cookies, auth, proxies, TLS settings, mounted adapters and response hooks all still apply,
+        read from the session at each request. `url` is absolute and already encoded; redirects are never
+        followed. The adapter's `send` is called through the instance, so `responses` still intercepts it."""
+        session = self._session
+        req = requests.PreparedRequest()
+        req.method = method
+        req.url = requote_uri(url)
+        req.headers = CaseInsensitiveDict(session.headers)
+        req.headers.update(headers)
+        req.body = data
+        req.hooks = session.hooks
+        req._cookies = None
+        if len(session.cookies):
+            req.prepare_cookies(session.cookies)
+        if session.auth is not None:
+            req.prepare_auth(session.auth, url)
+        if session.trust_env:  # a caller's session: its environment is looked up per request, as requests does
+            kwargs = session.merge_environment_settings(req.url, {}, False, None, None)
+        else:
+            kwargs = {"proxies": dict(session.proxies), "stream": False, "verify": session.verify, "cert": session.cert}
+        kwargs["timeout"] = self.timeout
+        resp = session.get_adapter(req.url).send(req, **kwargs)
+        resp = dispatch_hook("response", session.hooks, resp, **kwargs)
+        if "set-cookie" in resp.headers or "set-cookie2" in resp.headers:
+            extract_cookies_to_jar(session.cookies, req, resp.raw)
+        resp.content  # noqa: B018 - read the body here, where a broken connection is still a transport error
+        return resp
 
     def _tls_diagnosis(self, e: Exception) -> tuple[str, str | None]:
         """(what, hint) for a TLS failure: the common cause is a plain-http server spoken to over https."""
