@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from typing import Any, Callable, Iterable, Mapping
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -76,6 +76,17 @@ def _origin(url: str) -> str:
     """scheme://host:port of an absolute URL."""
     end = url.find("/", url.find("://") + 3)
     return url if end < 0 else url[:end]
+
+
+def with_params(url: str, params: Any = None) -> str:
+    """`url` with `params` as its query, encoded as requests would (values of None left out), without
+    parsing the URL again: it is the site's URL, already normalised, and a path this client built."""
+    if params:
+        items = params.items() if isinstance(params, Mapping) else params
+        query = urlencode([(k, v) for k, v in items if v is not None], doseq=True)
+        if query:
+            url += "?" + query
+    return requote_uri(url)
 
 
 class _SiteAdapter(HTTPAdapter):
@@ -272,9 +283,7 @@ class JiraClient:
     def _send_once(
         self, method: str, path: str, *, params: Any = None, body: Any = None, decode: Decode | None = None
     ) -> Any:
-        url = self.url + path
-        if params:
-            url += "?" + urlencode(params, doseq=True)
+        url = with_params(self.url + path, params)
         headers = {"Authorization": self._auth_header}
         data = None
         if body is not None:
@@ -324,15 +333,20 @@ class JiraClient:
 
     def _exchange(self, method: str, url: str, headers: dict[str, str], data: bytes | None) -> requests.Response:
         """What Session.request(..., allow_redirects=False) does for the requests this client sends, without
-        its per-request merging and re-parsing, which cost more CPU than the rest of a request: the session's
-        headers, cookies, auth, proxies, TLS settings, mounted adapters and response hooks all still apply,
-        read from the session at each request. `url` is absolute and already encoded; redirects are never
-        followed. The adapter's `send` is called through the instance, so `responses` still intercepts it."""
+        its per-request merging and URL re-parsing, which cost more CPU than the rest of a request. The
+        session's headers, cookies, auth, proxies, TLS settings, mounted adapters and response hooks still
+        apply, read from the session at each request (a caller's session with trust_env also has its
+        environment looked up each time, .netrc aside: the credentials are the ones configured). `url` is
+        absolute and encoded (`with_params`); redirects are never followed. The adapter's `send` is looked
+        up at each call, so whatever patches HTTPAdapter.send (`responses`) still sees every request."""
         session = self._session
         req = requests.PreparedRequest()
         req.method = method
-        req.url = requote_uri(url)
-        req.headers = CaseInsensitiveDict(session.headers)
+        req.url = url
+        # A plain dict, cheaper than a CaseInsensitiveDict; a session header that ours replaces goes
+        # whatever its case, as the merge in Session.request does.
+        ours = {k.lower() for k in headers}
+        req.headers = {k: v for k, v in session.headers.items() if k.lower() not in ours}
         req.headers.update(headers)
         req.body = data
         req.hooks = session.hooks
@@ -646,7 +660,8 @@ class JiraClient:
         raise InvalidResponseError("GET /project/search never reported its last page")
 
     def project_scheme_id(self, project_key_or_id: str | int) -> int:
-        data = self.request("GET", f"/project/{project_key_or_id}/permissionscheme")
+        # quoted: a key is one path segment whatever it holds
+        data = self.request("GET", f"/project/{quote(str(project_key_or_id), safe='')}/permissionscheme")
         if not isinstance(data, dict) or "id" not in data:
             raise InvalidResponseError(f"GET /project/{project_key_or_id}/permissionscheme returned no scheme id")
         return int_id(data["id"], f"permission scheme id of project {project_key_or_id}")
