@@ -12,6 +12,7 @@ import responses
 from hypothesis import given, strategies as st
 
 from migrate.credentials import Credentials
+from migrate.errors import ConfigError
 from migrate.jira.client import JiraClient, _SiteAdapter, with_params
 from migrate.jira.retry import RetryPolicy
 from migrate.model import Holder
@@ -217,3 +218,10 @@ def test_an_error_status_from_a_real_site_is_read_whole(site):
         client.get_scheme(987654)
     assert "404" in str(e.value)
     assert client.request_count == 2  # serverInfo (flavour auto), then the scheme; no retry of a 404
+
+
+@pytest.mark.parametrize("token", ["abc\ndef-secret", "abc\r\nX-Evil: 1", "tök-secret", "abc\x00def", " padded-secret"])
+def test_a_bearer_token_that_cannot_be_a_header_is_refused_without_showing_it(token):
+    with pytest.raises(ConfigError) as e:
+        JiraClient(SITE, Credentials.bearer_token(token), flavour="cloud")
+    assert "secret" not in e.value.message and "def" not in e.value.message and "X-Evil" not in e.value.message

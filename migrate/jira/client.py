@@ -251,7 +251,15 @@ class JiraClient:
         import base64
 
         if c.bearer is not None:
-            return f"Bearer {c.bearer.reveal()}"
+            token = c.bearer.reveal()
+            # Checked here, where the error can say which setting is wrong without showing it: on the wire,
+            # http.client would refuse the header with its value (the secret) in the message.
+            if not token.isascii() or not token.isprintable() or token != token.strip():
+                raise ConfigError(
+                    f"the bearer token in {c.described} holds a line break, space, control or non-ASCII character",
+                    hint="copy the token again, without surrounding whitespace",
+                )
+            return f"Bearer {token}"
         if c.token is not None and c.email:
             return "Basic " + base64.b64encode(f"{c.email}:{c.token.reveal()}".encode()).decode()
         raise ConfigError("credentials need an email and API token, or a bearer token")
