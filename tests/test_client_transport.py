@@ -13,7 +13,8 @@ from hypothesis import given, strategies as st
 
 from migrate.credentials import Credentials
 from migrate.errors import ConfigError
-from migrate.jira.client import JiraClient, _SiteAdapter, with_params
+from migrate.jira.client import JiraClient
+from migrate.jira.transport import SiteAdapter, with_params
 from migrate.jira.retry import RetryPolicy
 from migrate.model import Holder
 from migrate.sandbox import Sandbox
@@ -190,7 +191,7 @@ def site():
 def test_one_pool_per_origin_and_a_new_one_once_it_was_closed(site):
     client = JiraClient(site.url, Credentials.basic(site.admin.email, site.admin.token))
     adapter = client._session.get_adapter(site.url)
-    assert isinstance(adapter, _SiteAdapter)
+    assert isinstance(adapter, SiteAdapter)
     client.myself()
     client.server_info()
     pools = set(map(id, adapter._pools.values()))
@@ -203,7 +204,7 @@ def test_one_pool_per_origin_and_a_new_one_once_it_was_closed(site):
 
 
 def test_request_url_and_pool_through_a_proxy_are_requests_own():
-    adapter = _SiteAdapter()
+    adapter = SiteAdapter()
     req = requests.Request("GET", "http://jira.example/rest/api/2/myself?x=1").prepare()
     proxies = {"http": "http://proxy.example:3128"}
     assert adapter.request_url(req, proxies) == requests.adapters.HTTPAdapter().request_url(req, proxies)
