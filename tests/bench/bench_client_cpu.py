@@ -83,7 +83,8 @@ def main() -> None:
     print_machine()
     pairs = max(1, args.requests // 2)
     lists = max(1, pairs // 20)
-    work = Path(tempfile.mkdtemp(prefix="migrate-bench-cpu-"))
+    tmp = tempfile.TemporaryDirectory(prefix="migrate-bench-cpu-")
+    work = Path(tmp.name)
     rounds: dict[str, list[float]] = {"client POST": [], "client DELETE": [], "client GET list": [],
                                       "apply POST": [], "apply DELETE": []}
     profiles: list[str] = []
@@ -138,6 +139,7 @@ def main() -> None:
         sent = client.request_count - sent0
         site = sb.stats()
         client.close()
+    tmp.cleanup()
 
     rows = [[k, statistics.median(v), min(v), max(v)] for k, v in rounds.items()]
     print()
