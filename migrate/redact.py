@@ -14,24 +14,30 @@ import threading
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+# Derived from _secrets whenever it changes, not on every call: every journal line and log record is
+# redacted, and sorting the secrets and JSON-escaping each of them per call cost more than the matching.
+_ordered: tuple[str, ...] = ()  # longest first, so a secret containing another is masked whole
+_json_ordered: tuple[str, ...] = ()  # every JSON form of every secret, longest first
 MASK = "***"
 
 
 def register_secret(value: str | None, *, email: str | None = None) -> None:
     if not value or len(value) < 4:  # masking tiny strings would shred ordinary text
         return
+    global _ordered, _json_ordered
     with _lock:
         _secrets.add(value)
         if email:
             _secrets.add(base64.b64encode(f"{email}:{value}".encode()).decode())
+        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+        forms = {form for secret in _secrets for form in _json_forms(secret) if form}
+        _json_ordered = tuple(sorted(forms, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     if not text:
         return text
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for s in secrets:
+    for s in _ordered:
         if s in text:
             text = text.replace(s, MASK)
     return text
@@ -47,17 +53,13 @@ def redact_json(text: str) -> str:
     it was made from). A secret is matched as written and as escaped inside a JSON string. Should masking
     ever cut through JSON syntax (a "secret" like `","`), the result would not parse: then each string is
     redacted on its own instead, so the output is always valid JSON."""
-    if not text:
-        return text
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    if not secrets:
+    forms = _json_ordered
+    if not text or not forms:
         return text
     out = text
-    for s in secrets:
-        for form in _json_forms(s):
-            if form and form in out:
-                out = out.replace(form, MASK)
+    for form in forms:
+        if form in out:
+            out = out.replace(form, MASK)
     if out is text or out == text:
         return text
     try:

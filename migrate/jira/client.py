@@ -14,10 +14,9 @@ import threading
 import time
 from collections import Counter
 from typing import Any, Callable, Iterable, Mapping
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from migrate import __version__
 from migrate.credentials import Credentials
@@ -36,6 +35,7 @@ from migrate.errors import (
 )
 from migrate.jira.retry import RetryPolicy, server_wait
 from migrate.jira.throttle import Pacer
+from migrate.jira.transport import SiteAdapter, exchange, with_params
 from migrate.model import (
     Grant,
     Holder,
@@ -145,7 +145,7 @@ class JiraClient:
         self.retry = retry or RetryPolicy()
         self._answered = False  # the site has answered once: a refused connection later is not a wrong URL
         self._session = session or requests.Session()
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        adapter = SiteAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers.update(
@@ -183,7 +183,15 @@ class JiraClient:
         import base64
 
         if c.bearer is not None:
-            return f"Bearer {c.bearer.reveal()}"
+            token = c.bearer.reveal()
+            # Checked here, where the error can say which setting is wrong without showing it: on the wire,
+            # http.client would refuse the header with its value (the secret) in the message.
+            if not token.isascii() or not token.isprintable() or token != token.strip():
+                raise ConfigError(
+                    f"the bearer token in {c.described} holds a line break, space, control or non-ASCII character",
+                    hint="copy the token again, without surrounding whitespace",
+                )
+            return f"Bearer {token}"
         if c.token is not None and c.email:
             return "Basic " + base64.b64encode(f"{c.email}:{c.token.reveal()}".encode()).decode()
         raise ConfigError("credentials need an email and API token, or a bearer token")
@@ -215,12 +223,13 @@ class JiraClient:
     def _send_once(
         self, method: str, path: str, *, params: Any = None, body: Any = None, decode: Decode | None = None
     ) -> Any:
-        url = self.url + path
+        url = with_params(self.url + path, params)
         headers = {"Authorization": self._auth_header}
         data = None
         if body is not None:
+            data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
-            data = json.dumps(body)
+            headers["Content-Length"] = str(len(data))
         with self._lock:
             self.stats[f"http:{method}"] += 1
         pacer = self.pacer
@@ -228,9 +237,7 @@ class JiraClient:
             pacer.before(method, path)  # every attempt of every request kind takes its endpoint's turn
         started = time.monotonic()
         try:
-            resp = self._session.request(
-                method, url, params=params, data=data, headers=headers, timeout=self.timeout, allow_redirects=False
-            )
+            resp = exchange(self._session, method, url, headers, data, self.timeout)
         except requests.exceptions.ConnectTimeout as e:
             raise self._transport(method, path, "timed out connecting", e, before_send=True) from None
         except requests.exceptions.ReadTimeout as e:
@@ -557,7 +564,8 @@ class JiraClient:
         raise InvalidResponseError("GET /project/search never reported its last page")
 
     def project_scheme_id(self, project_key_or_id: str | int) -> int:
-        data = self.request("GET", f"/project/{project_key_or_id}/permissionscheme")
+        # quoted: a key is one path segment whatever it holds
+        data = self.request("GET", f"/project/{quote(str(project_key_or_id), safe='')}/permissionscheme")
         if not isinstance(data, dict) or "id" not in data:
             raise InvalidResponseError(f"GET /project/{project_key_or_id}/permissionscheme returned no scheme id")
         return int_id(data["id"], f"permission scheme id of project {project_key_or_id}")

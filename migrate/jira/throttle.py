@@ -12,6 +12,7 @@ policy honours its Retry-After, and the Cooldown below makes every worker keep i
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import threading
 import time
@@ -37,6 +38,7 @@ _ID_SEGMENT = re.compile(r"(?<!/api)/\d+(?=/|$)")
 _PROJECT_SEGMENT = re.compile(r"/project/(?!search(?:/|$))[^/]+(?=/)")
 
 
+@functools.lru_cache(maxsize=4096)  # before() and observe() ask for the same path, once per request each
 def endpoint_of(path: str) -> str:
     """/rest/api/3/permissionscheme/10000/permission/7 -> /rest/api/3/permissionscheme/{id}/permission/{id}:
     Jira counts its burst limits per endpoint, not per scheme."""
@@ -201,6 +203,8 @@ class Pacer:
 
 
 def _int(value: Any) -> int | None:
+    if value is None:  # the header is absent: most answers, and a raised exception costs more than a test
+        return None
     try:
         n = int(str(value).strip())
     except (TypeError, ValueError):

@@ -24,6 +24,7 @@ BENCHES = {
     "api": (["bench_api_efficiency.py"], ["bench_api_efficiency.py", "--sizes", "10,100"]),
     "walltime": (["bench_apply_walltime.py"], ["bench_apply_walltime.py", "--schemes", "20", "--repeat", "1"]),
     "bulk": (["bench_bulk_sites.py"], ["bench_bulk_sites.py", "--sizes", "1,3", "--schemes", "5", "--repeat", "1"]),
+    "clientcpu": (["bench_client_cpu.py"], ["bench_client_cpu.py", "--requests", "200", "--repeat", "1"]),
     "codemod": (["bench_codemod.py"], ["bench_codemod.py", "--files", "2000", "--repeat", "1"]),
     "scopes": (["bench_scopes.py"], ["bench_scopes.py", "--files", "2000", "--repeat", "1"]),
 }
