@@ -162,26 +162,26 @@ def diff_change(change: SchemeChange, rule: Rule, facts: _HolderFacts | None = N
     removed_ids = {o.grant_id for o in change.operations if o.action == "remove"}
     # Only holders named by an operation can change: the after-state is the before-state minus the grants
     # removed plus the grants added. The rest of a big scheme is only counted (holders of the source that
-    # need nothing), not tallied grant by grant: each grant's identity is looked up by its holder object
-    # (a map over the grants, no Python frame per grant), and only the touched holders' grants are walked.
+    # need nothing), not tallied grant by grant.
     touched = {o.holder.identity for o in change.operations}
     before = change.before
-    hs = [g.holder for g in before]
-    idents = list(map(facts.idents.get, map(id, hs)))
-    if None in idents:
-        ident_of = facts.ident
-        idents = [i if i is not None else ident_of(h) for i, h in zip(idents, hs)]
-    untouched_sources = {i for i, g in zip(idents, before) if g.permission == source} - touched
+    known, ident_of = facts.idents.get, facts.ident  # the loop below runs once per grant: kept lean
     holders: dict[tuple, Holder] = {}  # the before-state's holder carries the names the site expanded
     before_h: dict[tuple, dict[str, int]] = {}
     after_h: dict[tuple, dict[str, int]] = {}
+    untouched_sources: set = set()
     grants_removed = 0
-    for k in [k for k, i in enumerate(idents) if i in touched]:
-        g, ident = before[k], idents[k]
+    for g in before:
+        h = g.holder
+        ident = known(id(h)) or ident_of(h)
         perm = g.permission
+        if ident not in touched:
+            if perm == source:
+                untouched_sources.add(ident)
+            continue
         b = before_h.get(ident)
         if b is None:
-            holders[ident] = g.holder
+            holders[ident] = h
             b = before_h[ident] = {}
             after_h[ident] = {}
         b[perm] = b.get(perm, 0) + 1
@@ -245,9 +245,13 @@ def diff_change(change: SchemeChange, rule: Rule, facts: _HolderFacts | None = N
 
 
 def diff_plan(plan: Plan) -> PlanDiff:
-    facts = _HolderFacts()
     with paused_gc():  # one object per changed holder of every scheme, none of them garbage
-        schemes = tuple(diff_change(c, plan.rule, facts) for c in plan.changes)
+        return _diff_plan(plan)
+
+
+def _diff_plan(plan: Plan) -> PlanDiff:
+    facts = _HolderFacts()
+    schemes = tuple(diff_change(c, plan.rule, facts) for c in plan.changes)
     mapped = plan.meta.get("projects_mapped") if plan.meta else None
     projects = {p for s in schemes for p in s.projects}
     holders = [h for s in schemes for h in s.holders]
@@ -460,4 +464,5 @@ def render_text(d: PlanDiff) -> str:
             block = blocks[key] = [(HOLDER, "\n".join(text for _, text in lines))] if lines else []
         return block
 
-    return "\n".join(text for _, text in _lines(d, rows)) + "\n"
+    with paused_gc():  # a line and its tuple each: hundreds of thousands of new objects, none of them garbage
+        return "\n".join(text for _, text in _lines(d, rows)) + "\n"

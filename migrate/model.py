@@ -317,7 +317,14 @@ class KeyTexts:
     def tail(self, holder: Holder) -> str:
         t = self.tails.get(id(holder))
         if t is None:
-            t = self.tails[id(holder)] = key_tail(holder.type, holder.value or holder.parameter or None)
+            htype, ident = holder.type, holder.value or holder.parameter
+            both = htype + ident if ident else htype
+            # key_tail, its usual case inline: once per holder object of a site
+            if both.isprintable() and '"' not in both and "\\" not in both:
+                t = f'"{htype}", "{ident}"]' if ident else f'"{htype}", null]'
+            else:
+                t = key_tail(htype, ident or None)
+            self.tails[id(holder)] = t
             self._alive.append(holder)
         return t
 

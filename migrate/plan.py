@@ -211,12 +211,12 @@ def plan_scheme(
     notes: list[str] = []
     seen_source: set = set()
     source = rule.source
-    head, tail = texts.head, texts.tail
+    head, tails = texts.head, texts.tails
     sources = [g for g in grants if g.permission == source]
     for g in sorted(sources, key=lambda g: (g.holder.type, g.holder.value or g.holder.parameter or "", g.id or 0)):
         h = g.holder
         ident = (h.type, h.value or h.parameter or None)
-        rest = tail(h)
+        rest = tails[id(h)]  # made by texts.lines above
         first = ident not in seen_source
         seen_source.add(ident)
         targets = targets_for(h)
