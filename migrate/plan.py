@@ -196,27 +196,32 @@ def plan_scheme(
     Grant keys are compared by their fingerprint texts (one text per key, see KeyTexts), so the before and
     after fingerprints come from the same sets. `text_cache` (shared by the schemes of one plan) keeps the
     texts of permissions and holders that recur across schemes. `fingerprints=False` leaves the
-    fingerprints out (empty): re-deriving a plan's operations needs none.
+    fingerprints out (empty), and the keys are compared as tuples, which need no text: re-deriving a
+    plan's operations needs no fingerprint.
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     texts = text_cache if text_cache is not None else KeyTexts()
     targets_for = texts.targets_for if isinstance(texts, PlanTexts) and texts.rule is rule else rule.targets_for
     grants = scheme.grants
-    lines = texts.lines(grants)
+    if fingerprints:
+        lines: list = texts.lines(grants)
+    else:
+        lines = [(g.permission, (g.holder.type, g.holder.value or g.holder.parameter or None)) for g in grants]
     existing = set(lines)
-    planned: set[str] = set()
+    planned: set = set()
     adds: list[Operation] = []
     removes: list[Operation] = []
     notes: list[str] = []
     seen_source: set = set()
     source = rule.source
-    head, tails = texts.head, texts.tails
+    # a key (permission, holder): its text, or the tuple when there are no fingerprints to make
+    head, tails = (texts.head, texts.tails) if fingerprints else (None, None)
     sources = [g for g in grants if g.permission == source]
     for g in sorted(sources, key=lambda g: (g.holder.type, g.holder.value or g.holder.parameter or "", g.id or 0)):
         h = g.holder
         ident = (h.type, h.value or h.parameter or None)
-        rest = tails[id(h)]  # made by texts.lines above
+        rest = tails[id(h)] if fingerprints else ident  # the holder's text was made by texts.lines above
         first = ident not in seen_source
         seen_source.add(ident)
         targets = targets_for(h)
@@ -224,12 +229,12 @@ def plan_scheme(
             notes.append(f"holder type {h.type!r} is not one Jira documents; copied verbatim")
         if mode == "add":
             for t in targets:
-                k = head(t) + rest
+                k = head(t) + rest if fingerprints else (t, rest)
                 if k not in existing and k not in planned:
                     planned.add(k)
                     adds.append(Operation("add", t, h))
             continue
-        lacking = [t for t in rule.targets if head(t) + rest not in existing]
+        lacking = [t for t in rule.targets if (head(t) + rest if fingerprints else (t, rest)) not in existing]
         if lacking:
             if not first:
                 continue

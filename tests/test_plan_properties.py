@@ -230,3 +230,14 @@ def test_fingerprints_are_those_of_the_before_and_after_states(ss, mode, rule):
     for c in plan.changes:
         assert c.fingerprint == fingerprint_grants(c.before)
         assert c.after_fingerprint == c.derived_after_fingerprint() == fingerprint_grants(c.after())
+
+
+@SETTINGS
+@given(schemes(), st.sampled_from(["add", "finish"]), RULES)
+def test_without_fingerprints_the_same_operations_and_notes(s, mode, rule):
+    """Re-deriving compares keys as tuples instead of texts: it must plan exactly what the planner planned."""
+    full, bare = plan_scheme(s, rule, mode), plan_scheme(s, rule, mode, fingerprints=False)
+    assert (full is None) == (bare is None)
+    if full is not None:
+        assert (bare.operations, bare.notes) == (full.operations, full.notes)
+        assert bare.fingerprint == ""
