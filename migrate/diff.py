@@ -8,8 +8,8 @@ and a plan that touched anything outside the rule's keys would show that too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Mapping
 
 from migrate.gcpause import paused_gc
 from migrate.model import Holder
@@ -68,6 +68,9 @@ class PlanDiff:
     projects_mapped: bool | None = None  # None: the plan does not say
     created_at: str = ""
     tool_version: str = ""
+    # each changed holder's label (Holder.display) by id() of the holder object, as diff_plan worked it out
+    # to sort them: the holders are this diff's own, so the ids stay theirs while it lives
+    labels: Mapping[int, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def applicable(self) -> bool:
@@ -101,6 +104,7 @@ class _HolderFacts:
     def __init__(self) -> None:
         self.idents: dict[int, tuple] = {}
         self._label: dict[int, str] = {}
+        self.labels: dict[int, str] = {}  # Holder.display
         self.outcomes: dict[tuple, tuple] = {}  # see diff_change
 
     def ident(self, h: Holder) -> tuple:
@@ -111,7 +115,8 @@ class _HolderFacts:
         k = id(h)
         v = self._label.get(k)
         if v is None:
-            v = self._label[k] = h.display.casefold()
+            label = self.labels[k] = h.display
+            v = self._label[k] = label.casefold()
         return (h.type, v, h.identity[1] or "")
 
 
@@ -134,25 +139,39 @@ def _holder_outcome(b: dict[str, int], a: dict[str, int], rule: Rule, order, rul
     )
 
 
+_OUTCOME_FIELDS = tuple(f.name for f in fields(HolderChange))[1:]  # what _holder_outcome gives, in order
+
+
+def _holder_change(holder: Holder, outcome: dict[str, Any]) -> HolderChange:
+    """HolderChange(holder, **outcome) without the frozen dataclass's __init__ (a setattr per field through
+    object.__setattr__): a big plan makes one for every holder that changes, and the outcome is shared."""
+    hc = object.__new__(HolderChange)
+    d = hc.__dict__
+    d.update(outcome)
+    d["holder"] = holder
+    return hc
+
+
 def diff_change(change: SchemeChange, rule: Rule, facts: _HolderFacts | None = None) -> SchemeDiff:
     """Before/after of one scheme, grouped by holder. The after-state is the before-state minus the grants
     removed (by id, as apply deletes them) plus the grants added: the same as SchemeChange.after()."""
     facts = facts or _HolderFacts()
-    known, ident_of = facts.idents.get, facts.ident  # the loop below runs once per grant: kept lean
-    order = _perm_order(rule)
-    rule_keys = set(rule.targets) | {rule.source}
-    removed_ids = {o.grant_id for o in change.removes}
+    source = rule.source
+    rule_keys = set(rule.targets) | {source}
+    adds = [o for o in change.operations if o.action == "add"]
+    removed_ids = {o.grant_id for o in change.operations if o.action == "remove"}
     # Only holders named by an operation can change: the after-state is the before-state minus the grants
     # removed plus the grants added. The rest of a big scheme is only counted (holders of the source that
     # need nothing), not tallied grant by grant.
     touched = {o.holder.identity for o in change.operations}
+    before = change.before
+    known, ident_of = facts.idents.get, facts.ident  # the loop below runs once per grant: kept lean
     holders: dict[tuple, Holder] = {}  # the before-state's holder carries the names the site expanded
     before_h: dict[tuple, dict[str, int]] = {}
     after_h: dict[tuple, dict[str, int]] = {}
     untouched_sources: set = set()
     grants_removed = 0
-    source = rule.source
-    for g in change.before:
+    for g in before:
         h = g.holder
         ident = known(id(h)) or ident_of(h)
         perm = g.permission
@@ -160,53 +179,63 @@ def diff_change(change: SchemeChange, rule: Rule, facts: _HolderFacts | None = N
             if perm == source:
                 untouched_sources.add(ident)
             continue
-        if ident not in holders:
+        b = before_h.get(ident)
+        if b is None:
             holders[ident] = h
-            before_h[ident] = {}
+            b = before_h[ident] = {}
             after_h[ident] = {}
-        b = before_h[ident]
         b[perm] = b.get(perm, 0) + 1
         if g.id is not None and g.id in removed_ids:
             grants_removed += 1
         else:
             a = after_h[ident]
             a[perm] = a.get(perm, 0) + 1
-    for o in change.adds:
+    for o in adds:
         ident = o.holder.identity
-        if ident not in holders:
+        a = after_h.get(ident)
+        if a is None:
             holders[ident] = o.holder
             before_h[ident] = {}
-            after_h[ident] = {}
-        a = after_h[ident]
+            a = after_h[ident] = {}
         a[o.permission] = a.get(o.permission, 0) + 1
 
     changed: list[HolderChange] = []
     unchanged_holders = len(untouched_sources)
     outcomes = facts.outcomes
     for ident, holder in holders.items():
-        b = before_h.get(ident, {})
-        a = after_h.get(ident, {})
+        b = before_h[ident]
+        a = after_h[ident]
         if a == b:
             if source in b:
                 unchanged_holders += 1
             continue
-        # Holders fall into a handful of patterns (what they held, what they will hold): each pattern's
-        # outcome is worked out once per plan.
-        pattern = (frozenset(b.items()), frozenset(a.items()))
+        # Holders fall into a handful of patterns, each worked out once per plan. A permission outside the
+        # rule held as many times before as after only counts (other_unchanged), so the pattern is the rule's
+        # permissions and those that change, plus how many others stay.
+        same = 0
+        b_part = []
+        for p, n in b.items():
+            if p not in rule_keys and a.get(p) == n:
+                same += 1
+            else:
+                b_part.append((p, n))
+        pattern = (frozenset(b_part), frozenset([(p, n) for p, n in a.items() if p in rule_keys or b.get(p) != n]), same)
         outcome = outcomes.get(pattern)
         if outcome is None:
-            outcome = outcomes[pattern] = _holder_outcome(b, a, rule, order, rule_keys)
-        changed.append(HolderChange(holder, *outcome))
-    changed.sort(key=lambda h: facts.sort_key(h.holder))
-    grants_after = len(change.before) - grants_removed + len(change.adds)
+            outcome = outcomes[pattern] = dict(zip(_OUTCOME_FIELDS, _holder_outcome(b, a, rule, _perm_order(rule), rule_keys)))
+        changed.append(_holder_change(holder, outcome))
+    if len(changed) > 1:
+        sort_key = facts.sort_key
+        changed.sort(key=lambda h: sort_key(h.holder))
+    n_before = len(before)
     return SchemeDiff(
         scheme_id=change.scheme_id,
         scheme_name=change.scheme_name,
         projects=tuple(change.projects),
         holders=tuple(changed),
-        grants_before=len(change.before),
-        grants_after=grants_after,
-        grants_added=len(change.adds),
+        grants_before=n_before,
+        grants_after=n_before - grants_removed + len(adds),
+        grants_added=len(adds),
         grants_removed=grants_removed,
         unchanged_holders=unchanged_holders,
         fingerprint=change.fingerprint,
@@ -216,9 +245,13 @@ def diff_change(change: SchemeChange, rule: Rule, facts: _HolderFacts | None = N
 
 
 def diff_plan(plan: Plan) -> PlanDiff:
-    facts = _HolderFacts()
     with paused_gc():  # one object per changed holder of every scheme, none of them garbage
-        schemes = tuple(diff_change(c, plan.rule, facts) for c in plan.changes)
+        return _diff_plan(plan)
+
+
+def _diff_plan(plan: Plan) -> PlanDiff:
+    facts = _HolderFacts()
+    schemes = tuple(diff_change(c, plan.rule, facts) for c in plan.changes)
     mapped = plan.meta.get("projects_mapped") if plan.meta else None
     projects = {p for s in schemes for p in s.projects}
     holders = [h for s in schemes for h in s.holders]
@@ -244,6 +277,7 @@ def diff_plan(plan: Plan) -> PlanDiff:
         projects_mapped=mapped if isinstance(mapped, bool) else None,
         created_at=plan.created_at,
         tool_version=plan.tool_version,
+        labels=facts.labels,
     )
 
 
@@ -325,12 +359,37 @@ def _projects_phrase(projects: tuple[str, ...], mapped: bool | None, limit: int 
     return f" (used by {_plural(len(projects), 'project')}: {shown})"
 
 
+def _holder_rows(h: HolderChange, r: Rule) -> list[tuple[str, str]]:
+    """The lines under a holder's label: they follow from what it gains, loses and keeps, never from who it is."""
+    lines: list[tuple[str, str]] = []
+    add = lines.append
+    for p in h.gains:
+        add((ADD, f"      + {p}"))
+    for p in h.loses:
+        extra = f" ({h.removed_grants} grants)" if p == r.source and h.removed_grants > 1 else ""
+        add((REMOVE, f"      - {p}{extra}"))
+    for p in h.duplicates_removed:
+        add((REMOVE, f"      - {p} (a duplicate grant; the permission stays)"))
+    kept = list(h.kept)
+    if h.other_unchanged:
+        kept.append(_plural(h.other_unchanged, "other permission"))
+    if kept:
+        add((KEEP, f"        = {', '.join(kept)} unchanged"))
+    if h.without_all_targets:
+        add((WARN, f"        ! ends without {', '.join(t for t in r.targets if t not in h.targets_after)}"))
+    return lines
+
+
 def diff_lines(d: PlanDiff) -> list[tuple[str, str]]:
     """The diff as (kind, text) lines: `+` added, `-` removed, `=` unchanged summary, `!` warnings."""
+    return _lines(d, lambda h: _holder_rows(h, d.rule))
+
+
+def _lines(d: PlanDiff, holder_rows: Callable[[HolderChange], list[tuple[str, str]]]) -> list[tuple[str, str]]:
     r = d.rule
     lines: list[tuple[str, str]] = []
     add = lines.append
-    labels: dict[int, str] = {}  # a holder's label, once per holder object (shared across schemes)
+    labels = dict(d.labels)  # a holder's label, once per holder object (shared across schemes)
     site = d.site
     where = site.get("url", "?")
     if site.get("deployment_type"):
@@ -347,20 +406,7 @@ def diff_lines(d: PlanDiff) -> list[tuple[str, str]]:
             if label is None:
                 label = labels[id(h.holder)] = h.holder.display
             add((HOLDER, f"    {label}"))
-            for p in h.gains:
-                add((ADD, f"      + {p}"))
-            for p in h.loses:
-                extra = f" ({h.removed_grants} grants)" if p == r.source and h.removed_grants > 1 else ""
-                add((REMOVE, f"      - {p}{extra}"))
-            for p in h.duplicates_removed:
-                add((REMOVE, f"      - {p} (a duplicate grant; the permission stays)"))
-            kept = list(h.kept)
-            if h.other_unchanged:
-                kept.append(_plural(h.other_unchanged, "other permission"))
-            if kept:
-                add((KEEP, f"        = {', '.join(kept)} unchanged"))
-            if h.without_all_targets:
-                add((WARN, f"        ! ends without {', '.join(t for t in r.targets if t not in h.targets_after)}"))
+            lines.extend(holder_rows(h))
         if s.unchanged_holders:
             n = s.unchanged_holders
             add((KEEP, f"    = {_plural(n, 'other ' + r.source + ' holder')} {'needs' if n == 1 else 'need'} nothing"))
@@ -402,5 +448,21 @@ def diff_lines(d: PlanDiff) -> list[tuple[str, str]]:
 
 
 def render_text(d: PlanDiff) -> str:
-    """Plain text (no colour, no markup): for pipes, files and the change report."""
-    return "\n".join(text for _, text in diff_lines(d)) + "\n"
+    """Plain text (no colour, no markup): for pipes, files and the change report.
+
+    The same characters as diff_lines gives, but each distinct holder outcome's lines are made and joined
+    once: a big plan's 50,000 changed holders fall into a few dozen outcomes."""
+    rule = d.rule
+    blocks: dict[tuple, list[tuple[str, str]]] = {}
+
+    def rows(h: HolderChange) -> list[tuple[str, str]]:
+        key = (h.gains, h.loses, h.removed_grants, h.duplicates_removed, h.kept, h.other_unchanged,
+               h.without_all_targets, h.targets_after)
+        block = blocks.get(key)
+        if block is None:
+            lines = _holder_rows(h, rule)
+            block = blocks[key] = [(HOLDER, "\n".join(text for _, text in lines))] if lines else []
+        return block
+
+    with paused_gc():  # a line and its tuple each: hundreds of thousands of new objects, none of them garbage
+        return "\n".join(text for _, text in _lines(d, rows)) + "\n"

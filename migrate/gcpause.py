@@ -33,4 +33,19 @@ def paused_gc() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0 and _was_enabled:
+                _promote()
                 gc.enable()
+
+
+def _promote() -> None:
+    """Move every tracked object to the oldest generation, without a collection.
+
+    What was built during the pause is all in the youngest generation, with the allocation count far past
+    its threshold: the next allocation would start a collection that walks all of it (and every grant its
+    lists and tuples hold), and the next two generations would walk it again. Those objects are long-lived,
+    so they go straight to the oldest generation (freeze, then unfreeze, moves lists, not objects); a full
+    collection still looks at them in its turn, as it looks at everything. Left alone when something else
+    froze objects (unfreezing would undo that)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()

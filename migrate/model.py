@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Annotated, Any, Iterable, Mapping
+from typing import Annotated, Any, Iterable, Mapping, Sequence
 
 import msgspec
 
@@ -267,57 +267,97 @@ def grant_keys(grants: Iterable[Grant]) -> frozenset:
     return frozenset([(g.permission, (g.holder.type, g.holder.value or g.holder.parameter or None)) for g in grants])
 
 
-def _key_line(permission: str, htype: str, ident: str | None) -> str:
-    """json.dumps([permission, htype, ident], ensure_ascii=False), without json.dumps for the usual strings.
+def _plain(text: str) -> bool:
+    """json.dumps(text, ensure_ascii=False) is text in quotes: it escapes only '"', '\\' and control
+    characters, and isprintable (stricter) rules those out."""
+    return text.isprintable() and '"' not in text and "\\" not in text
 
-    json.dumps escapes only '"', '\\' and control characters here; a string that has none of them (checked
-    together, with isprintable, which is stricter) is written as is."""
-    plain = permission + htype + (ident or "")
-    if plain.isprintable() and '"' not in plain and "\\" not in plain:
-        if ident is None:
-            return f'["{permission}", "{htype}", null]'
-        return f'["{permission}", "{htype}", "{ident}"]'
-    return json.dumps([permission, htype, ident], ensure_ascii=False)
+
+def key_head(permission: str) -> str:
+    """The start of a grant key's text, up to its holder: '["PERMISSION", '."""
+    if _plain(permission):
+        return f'["{permission}", '
+    return json.dumps([permission], ensure_ascii=False)[:-1] + ", "
+
+
+def key_tail(htype: str, ident: str | None) -> str:
+    """The rest of a grant key's text, from its holder: '"type", "identity"]' or '"type", null]'."""
+    if _plain(htype) and (ident is None or _plain(ident)):
+        return f'"{htype}", "{ident}"]' if ident is not None else f'"{htype}", null]'
+    return json.dumps([htype, ident], ensure_ascii=False)[1:]
 
 
 def key_line(key: tuple[str, tuple[str, str | None]]) -> str:
-    """The text of one grant key in a fingerprint."""
-    return _key_line(key[0], key[1][0], key[1][1])
+    """The text of one grant key in a fingerprint: json.dumps([permission, holder type, holder identity],
+    ensure_ascii=False), as plan files have always stored it (head and tail joined: json.dumps writes a
+    list's items one by one, joined by ', ')."""
+    return key_head(key[0]) + key_tail(*key[1])
 
 
-def key_lines(keys: Iterable[tuple[str, tuple[str, str | None]]], cache: dict | None = None) -> dict[tuple, str]:
-    """key_line for many keys. A big site's keys share permissions and holders, so the text of each
-    permission and of each holder identity is made once (in `cache`, which a caller may share across
-    schemes) and a key's text is the two joined."""
-    parts: dict = {} if cache is None else cache
-    out: dict[tuple, str] = {}
-    for k in keys:
-        p, ident = k
-        head = parts.get(p)
-        if head is None:
-            head = parts[p] = f'["{p}", ' if p.isprintable() and '"' not in p and "\\" not in p else None
-        tail = parts.get(ident)
-        if tail is None:
-            t, i = ident
-            plain = t + i if i is not None else t
-            if plain.isprintable() and '"' not in plain and "\\" not in plain:
-                tail = f'"{t}", "{i}"]' if i is not None else f'"{t}", null]'
+class KeyTexts:
+    """The texts of grant keys (key_line) for many grants, each part made once: a big site's grants share
+    their permissions and their holder objects (a scheme list's parser gives one object per holder).
+
+    A key's text stands for the key itself (the text is JSON, so two keys never share one): the planner
+    compares and hashes the texts, which makes the fingerprints of its sets without a pass of its own.
+    Holder texts are kept by id() of the holder object, and the objects are kept alive with them, so an
+    id is never reused for another holder while this lives. Not thread-safe: one per plan being made."""
+
+    def __init__(self) -> None:
+        self.heads: dict[str, str] = {}
+        self.tails: dict[int, str] = {}
+        self._alive: list[Holder] = []
+
+    def head(self, permission: str) -> str:
+        h = self.heads.get(permission)
+        if h is None:
+            h = self.heads[permission] = key_head(permission)
+        return h
+
+    def tail(self, holder: Holder) -> str:
+        t = self.tails.get(id(holder))
+        if t is None:
+            htype, ident = holder.type, holder.value or holder.parameter
+            both = htype + ident if ident else htype
+            # key_tail, its usual case inline: once per holder object of a site
+            if both.isprintable() and '"' not in both and "\\" not in both:
+                t = f'"{htype}", "{ident}"]' if ident else f'"{htype}", null]'
             else:
-                tail = json.dumps([t, i], ensure_ascii=False)[1:]
-            parts[ident] = tail
-        out[k] = head + tail if head is not None else json.dumps([p, *ident], ensure_ascii=False)
-    return out
+                t = key_tail(htype, ident or None)
+            self.tails[id(holder)] = t
+            self._alive.append(holder)
+        return t
+
+    def lines(self, grants: Sequence[Grant]) -> list[str]:
+        """Each grant's key text, in order."""
+        heads, tails = self.heads, self.tails
+        out = []
+        for g in grants:  # one loop, each part looked up inline: the hot path of planning a big site
+            h = g.holder
+            t = tails.get(id(h))
+            if t is None:
+                t = self.tail(h)
+            p = heads.get(g.permission)
+            if p is None:
+                p = self.head(g.permission)
+            out.append(p + t)
+        return out
 
 
 def fingerprint_lines(lines: Iterable[str]) -> str:
     """The fingerprint of the key texts of a set of grant keys (each key once)."""
-    return "sha256:" + hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+    return fingerprint_sorted(sorted(lines))
+
+
+def fingerprint_sorted(lines: list[str]) -> str:
+    """fingerprint_lines of lines already sorted (and each once)."""
+    return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def fingerprint_keys(keys: Iterable[tuple[str, tuple[str, str | None]]]) -> str:
     """The fingerprint of a set of grant keys (see fingerprint_grants)."""
     unique = keys if isinstance(keys, (set, frozenset)) else set(keys)
-    return fingerprint_lines(key_lines(unique).values())
+    return fingerprint_lines([key_line(k) for k in unique])
 
 
 def fingerprint_grants(grants: Iterable[Grant]) -> str:
@@ -326,7 +366,7 @@ def fingerprint_grants(grants: Iterable[Grant]) -> str:
     Each key is the JSON text of [permission, holder type, holder identity], one per line; the text is the
     one json.dumps gives, so fingerprints stay what earlier versions stored in plan files.
     """
-    return fingerprint_keys(grant_keys(grants))
+    return fingerprint_lines(set(KeyTexts().lines(tuple(grants))))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import msgspec
 
 from migrate.errors import ConfigError
 from migrate.gcpause import paused_gc
-from migrate.model import Grant, Holder, Scheme, SiteInfo, fingerprint_grants, fingerprint_lines, grant_keys, key_lines
+from migrate.model import Grant, Holder, KeyTexts, Scheme, SiteInfo, fingerprint_grants, fingerprint_sorted, grant_keys
 from migrate.rules import Rule
 
 MODES = ("add", "finish")
@@ -160,13 +160,30 @@ def why_keys_missing(deployment_type: str | None) -> str:
     return "Atlassian has not enabled the split on this site yet; plan and apply again once it has"
 
 
+class PlanTexts(KeyTexts):
+    """KeyTexts for the schemes of one plan, and the targets its rule gives each holder object (a big
+    site's source holders recur across schemes; an add-on role is told by decoding its expanded role)."""
+
+    def __init__(self, rule: Rule) -> None:
+        super().__init__()
+        self.rule = rule
+        self._targets: dict[int, tuple[str, ...]] = {}
+
+    def targets_for(self, holder: Holder) -> tuple[str, ...]:
+        t = self._targets.get(id(holder))
+        if t is None:
+            t = self._targets[id(holder)] = self.rule.targets_for(holder)
+            self._alive.append(holder)  # its id stays its own while the texts live
+        return t
+
+
 def plan_scheme(
     scheme: Scheme,
     rule: Rule,
     mode: str = "add",
     projects: Iterable[str] = (),
     *,
-    text_cache: dict | None = None,
+    text_cache: KeyTexts | None = None,
     fingerprints: bool = True,
 ) -> SchemeChange | None:
     """Plan one scheme; None when it needs nothing.
@@ -176,36 +193,48 @@ def plan_scheme(
     on the site, so nobody loses access; the others keep the source and are named in a note (a holder
     still waiting for the add plan, or one the rule does not give every target).
 
-    `text_cache` (any dict, shared by the schemes of one plan) keeps the fingerprint texts of permissions
-    and holders that recur across schemes. `fingerprints=False` leaves them out (empty): re-deriving a
-    plan's operations needs none.
+    Grant keys are compared by their fingerprint texts (one text per key, see KeyTexts), so the before and
+    after fingerprints come from the same sets. `text_cache` (shared by the schemes of one plan) keeps the
+    texts of permissions and holders that recur across schemes. `fingerprints=False` leaves the
+    fingerprints out (empty), and the keys are compared as tuples, which need no text: re-deriving a
+    plan's operations needs no fingerprint.
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-    keys = [(g.permission, (g.holder.type, g.holder.value or g.holder.parameter or None)) for g in scheme.grants]
-    existing = set(keys)
+    texts = text_cache if text_cache is not None else KeyTexts()
+    targets_for = texts.targets_for if isinstance(texts, PlanTexts) and texts.rule is rule else rule.targets_for
+    grants = scheme.grants
+    if fingerprints:
+        lines: list = texts.lines(grants)
+    else:
+        lines = [(g.permission, (g.holder.type, g.holder.value or g.holder.parameter or None)) for g in grants]
+    existing = set(lines)
     planned: set = set()
     adds: list[Operation] = []
     removes: list[Operation] = []
     notes: list[str] = []
     seen_source: set = set()
     source = rule.source
-    sources = [(k[1], g) for k, g in zip(keys, scheme.grants) if k[0] == source]
-    for ident, g in sorted(sources, key=lambda x: (x[0][0], x[0][1] or "", x[1].id or 0)):
+    # a key (permission, holder): its text, or the tuple when there are no fingerprints to make
+    head, tails = (texts.head, texts.tails) if fingerprints else (None, None)
+    sources = [g for g in grants if g.permission == source]
+    for g in sorted(sources, key=lambda g: (g.holder.type, g.holder.value or g.holder.parameter or "", g.id or 0)):
         h = g.holder
+        ident = (h.type, h.value or h.parameter or None)
+        rest = tails[id(h)] if fingerprints else ident  # the holder's text was made by texts.lines above
         first = ident not in seen_source
         seen_source.add(ident)
-        targets = rule.targets_for(h)
+        targets = targets_for(h)
         if first and not h.known_type:
             notes.append(f"holder type {h.type!r} is not one Jira documents; copied verbatim")
         if mode == "add":
             for t in targets:
-                k = (t, ident)
+                k = head(t) + rest if fingerprints else (t, rest)
                 if k not in existing and k not in planned:
                     planned.add(k)
                     adds.append(Operation("add", t, h))
             continue
-        lacking = [t for t in rule.targets if (t, ident) not in existing]
+        lacking = [t for t in rule.targets if (head(t) + rest if fingerprints else (t, rest)) not in existing]
         if lacking:
             if not first:
                 continue
@@ -225,32 +254,26 @@ def plan_scheme(
             removes.append(Operation("remove", rule.source, h, grant_id=g.id))
     if not adds and not removes:
         return None
-    before_fp, after_fp = _fingerprints(scheme.grants, keys, existing, planned, removes, text_cache) if fingerprints else ("", "")
+    ordered = sorted(existing) if fingerprints else []
     change = SchemeChange(
         scheme_id=scheme.id,
         scheme_name=scheme.name,
-        fingerprint=before_fp,
-        before=scheme.grants,
+        fingerprint=fingerprint_sorted(ordered) if fingerprints else "",
+        before=grants,
         operations=tuple(adds) + tuple(removes),
         projects=tuple(sorted(projects)),
         notes=tuple(notes),
     )
-    return change.trust_after_fingerprint(after_fp) if fingerprints else change
-
-
-def _fingerprints(grants, keys, existing, added, removes, cache) -> tuple[str, str]:
-    """The before and after fingerprints of a scheme change together, each key's text made once (what
-    SchemeChange.after() gives: the grants not removed by id, plus the adds)."""
-    lines = key_lines(existing, cache)
+    if not fingerprints:
+        return change
+    # the after-state (SchemeChange.after()): the grants not removed by id, plus the adds
     if removes:
         removed = {o.grant_id for o in removes}
-        kept = {k for k, g in zip(keys, grants) if g.id is None or g.id not in removed}
-    else:
-        kept = existing
-    new = key_lines(added - kept, cache)
-    after_lines = [lines[k] for k in kept]
-    after_lines.extend(new.values())
-    return fingerprint_lines(lines.values()), fingerprint_lines(after_lines)
+        after = sorted({k for k, g in zip(lines, grants) if g.id is None or g.id not in removed} | planned)
+    else:  # every key stays and the added ones are new: two sorted runs, which sort() merges
+        after = ordered + sorted(planned)
+        after.sort()
+    return change.trust_after_fingerprint(fingerprint_sorted(after))
 
 
 def kept_sources(scheme: Scheme, rule: Rule) -> tuple[list[str], list[str]]:
@@ -315,7 +338,7 @@ def _make_plan(
     unchanged: list[int] = []
     waiting: list[tuple[Scheme, list[str]]] = []
     by_rule: list[tuple[Scheme, list[str]]] = []
-    texts: dict = {}
+    texts = PlanTexts(rule)
     for s in sorted(schemes, key=lambda s: s.id):
         c = plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()), text_cache=texts)
         if c is None:

@@ -183,26 +183,40 @@ class _HolderTable:
         self._alive.append(holder)
         return i
 
+    def new_index(self, holder: Any) -> Any:
+        """index() of a holder object not seen yet (what _change_row calls: it looked it up already)."""
+        if type(holder) is not Holder or holder.extra:
+            return self.index(holder)  # a holder as JSON, or built by hand: the slow path
+        text = _encoder.encode(holder)
+        i = self._by_text.get(text)
+        if i is None:
+            i = self._by_text[text] = len(self.rows)
+            self.rows.append(text)
+        self._by_object[id(holder)] = i
+        self._alive.append(holder)
+        return i
+
 
 def _kept(extra: Any) -> dict[str, Any]:
     return {k: v for k, v in extra.items() if k != "self"} if extra else {}
 
 
 def _change_row(c: SchemeChange, table: _HolderTable) -> bytes:
-    index, seen = table.index, table._by_object
+    # one loop over the grants, the holder table's lookups inline: a big plan has half a million grants
+    seen, new_index = table._by_object, table.new_index
     before = []
     for g in c.before:
         h = g.holder
-        i = seen.get(id(h))  # a holder shared across schemes is looked up once (index() is the slow path)
+        i = seen.get(id(h))  # a holder shared across schemes is looked up once
         if i is None:
-            i = index(h)
+            i = new_index(h)
         extra = _kept(g.extra) if g.extra else None
         before.append((g.id, g.permission, i, extra) if extra else (g.id, g.permission, i))
     ops = []
     for o in c.operations:
         i = seen.get(id(o.holder))
         if i is None:
-            i = index(o.holder)
+            i = new_index(o.holder)
         ops.append((o.action, o.permission, i, o.grant_id) if o.grant_id is not None else (o.action, o.permission, i))
     return _encoder.encode(
         {

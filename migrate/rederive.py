@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from migrate.errors import PlanFileError
 from migrate.model import Scheme
-from migrate.plan import Operation, Plan, plan_scheme
+from migrate.plan import Operation, Plan, PlanTexts, plan_scheme
 from migrate.planfile import check_plan_url
 from migrate.rules import BUILTIN_RULES, Rule
 
@@ -65,9 +65,10 @@ def rederive(plan: Plan, *, source: str = "the plan") -> None:
     The fingerprints a file stores are not checked here: they are shown, never acted on (the history
     derives the ones it chains plans by from the before-state, see migrate.history).
     """
+    texts = PlanTexts(plan.rule)  # a plan's holders recur across its schemes: their key texts are made once
     for c in plan.changes:
         scheme = Scheme(id=c.scheme_id, name=c.scheme_name, grants=c.before)
-        expected = plan_scheme(scheme, plan.rule, plan.mode, fingerprints=False)
+        expected = plan_scheme(scheme, plan.rule, plan.mode, text_cache=texts, fingerprints=False)
         want = expected.operations if expected is not None else ()
         if want == c.operations:
             continue

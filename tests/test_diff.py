@@ -225,3 +225,78 @@ def test_diff_agrees_with_deepdiff(s, mode):
     assert added == {(perm, h.holder.identity) for h in sd.holders for perm in h.gains}
     assert removed == {(perm, h.holder.identity) for h in sd.holders for perm in h.loses}
     assert sd.grants_added == len(change.adds) and sd.grants_removed == len(change.removes)
+
+
+# ------------------------------------------------- any change, not only the planner's: the outcomes' cache
+
+from collections import Counter  # noqa: E402
+
+from migrate.diff import _OUTCOME_FIELDS, _holder_outcome, _HolderFacts, _perm_order  # noqa: E402
+from migrate.plan import Operation, Plan, SchemeChange  # noqa: E402
+
+ANY_PERMS = PERMS + ("ADD_COMMENTS", "EDIT_ISSUES")
+
+
+@st.composite
+def any_changes(draw, sid: int):
+    """A scheme change with any operations: adds of any permission, removes of any before grant (duplicates
+    included), so that permissions outside the rule change too."""
+    pairs = draw(st.lists(st.tuples(st.sampled_from(ANY_PERMS), st.sampled_from(HOLDERS)), max_size=16))
+    before = grants(*pairs)
+    removed = draw(st.lists(st.sampled_from(before), unique=True)) if before else []
+    adds = draw(st.lists(st.tuples(st.sampled_from(ANY_PERMS), st.sampled_from(HOLDERS)), max_size=6))
+    ops = tuple(Operation("add", p, h) for p, h in adds) + tuple(
+        Operation("remove", g.permission, g.holder, grant_id=g.id) for g in removed
+    )
+    return SchemeChange(scheme_id=sid, scheme_name=f"s{sid}", fingerprint="", before=before, operations=ops)
+
+
+def _counts(grants_) -> dict:
+    out: dict = {}
+    for g in grants_:
+        out.setdefault(g.holder.identity, Counter())[g.permission] += 1
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=5).flatmap(lambda ns: st.tuples(*(any_changes(i) for i in range(len(ns))))),
+       st.sampled_from([BROWSE_SPLIT, Rule("issues-only", B, (VI,))]))
+def test_each_holders_outcome_is_worked_out_from_its_own_before_and_after(changes, rule):
+    """What diff_change says of a holder is what its whole before and after give (_holder_outcome), even
+    though it reuses outcomes across holders and schemes by a smaller pattern."""
+    facts = _HolderFacts()  # shared, as diff_plan shares it
+    for c in changes:
+        sd = diff_change(c, rule, facts)
+        before, after = _counts(c.before), _counts(c.after())
+        expected = {}
+        for ident in before.keys() | after.keys():
+            b, a = dict(before.get(ident, {})), dict(after.get(ident, {}))
+            if a != b:
+                expected[ident] = _holder_outcome(b, a, rule, _perm_order(rule), set(rule.targets) | {rule.source})
+        got = {h.holder.identity: tuple(getattr(h, f) for f in _OUTCOME_FIELDS) for h in sd.holders}
+        assert got == expected
+        assert sd.grants_after == len(c.after()) and sd.grants_before == len(c.before)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 3), min_size=0, max_size=4).flatmap(lambda ns: st.tuples(*(any_changes(i) for i in range(len(ns))))),
+       st.sampled_from(["add", "finish"]))
+def test_plain_text_is_the_lines_joined(changes, mode):
+    """render_text makes each outcome's lines once; it gives exactly the text of diff_lines."""
+    plan = Plan(site=site().identity, rule=BROWSE_SPLIT, mode=mode, changes=tuple(changes), unchanged=(7,),
+                created_at="2025-06-01T12:00:00+00:00", tool_version="0.1.0", meta={"projects_mapped": False})
+    d = diff_plan(plan)
+    assert render_text(d) == "\n".join(text for _, text in diff_lines(d)) + "\n"
+
+
+def test_holders_that_differ_only_in_what_they_keep_get_their_own_outcome():
+    """Same gains and losses, but one keeps a rule permission and the other a permission outside the rule:
+    the outcomes' cache must tell them apart."""
+    dev = Holder("group", "devs", "uuid-2")
+    before = grants((B, GROUP), (VP, GROUP), (B, dev), ("CREATE_ISSUES", dev))
+    ops = (Operation("add", VI, GROUP), Operation("add", VI, dev),
+           Operation("remove", B, GROUP, grant_id=1), Operation("remove", B, dev, grant_id=3))
+    sd = diff_change(SchemeChange(1, "s", "", before, ops), BROWSE_SPLIT)
+    by = {h.holder.identity: h for h in sd.holders}
+    assert (by[GROUP.identity].kept, by[GROUP.identity].other_unchanged) == ((VP,), 0)
+    assert (by[dev.identity].kept, by[dev.identity].other_unchanged) == ((), 1)

@@ -60,3 +60,28 @@ def test_overlapping_pauses_in_two_threads_resume_it_when_the_last_ends():
     release.set()
     t.join(5)
     assert gc.isenabled()
+
+
+def test_what_a_pause_built_is_promoted_to_the_oldest_generation_without_a_collection():
+    gc.enable()
+    gc.collect()
+    collections = [s["collections"] for s in gc.get_stats()]
+    with paused_gc():
+        made = [[i] for i in range(5000)]  # far past the youngest generation's threshold
+    assert gc.get_count()[0] < gc.get_threshold()[0]  # no collection is due at the next allocation
+    assert [s["collections"] for s in gc.get_stats()] == collections
+    assert any(x is made for x in gc.get_objects(generation=2))
+    gc.collect()  # and a full collection still looks at them: nothing is kept from it
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_the_caller_froze_stay_frozen():
+    gc.enable()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused_gc():
+            _ = [[i] for i in range(100)]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

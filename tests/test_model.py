@@ -1,9 +1,14 @@
 """Table tests for the domain model: every documented holder type, Cloud and Data Center shapes."""
 
+import hashlib
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrate.errors import InvalidResponseError
-from migrate.model import KNOWN_HOLDER_TYPES, Grant, Holder, Scheme, fingerprint_grants, parse_permissions
+from migrate.model import KNOWN_HOLDER_TYPES, Grant, Holder, KeyTexts, Scheme, fingerprint_grants, key_line, parse_permissions
 
 GROUP_ID = "ca85fac0-d974-40ca-a615-7af99c48d24f"
 
@@ -74,6 +79,47 @@ def test_scheme_keeps_extra_fields_and_scope():
     assert s.id == 10000 and s.project_scoped
     assert s.to_json()["self"] == raw["self"]
     assert s.grants[0].extra["self"] == "s"
+
+
+def _fingerprint_as_defined(grants) -> str:
+    """What a fingerprint is, as plan files since the first version store it: sha256 of the sorted
+    json.dumps([permission, holder type, holder identity], ensure_ascii=False) of each grant key, once each."""
+    lines = {json.dumps([g.permission, g.holder.type, g.holder.value or g.holder.parameter or None], ensure_ascii=False) for g in grants}
+    return "sha256:" + hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+
+
+# (grants, fingerprint): pinned, so that a faster way of making the texts cannot change what a stored
+# fingerprint means
+PINNED_FINGERPRINTS = [
+    ((), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    (
+        (Grant("BROWSE_PROJECTS", Holder("group", "jira-users", "uuid-1"), id=1), Grant("BROWSE_PROJECTS", Holder("anyone"), id=2)),
+        "sha256:92bb9a2421c826efdde7df4b372d46ac51336a0c62eb19377b924a03e04b0b64",
+    ),
+    (
+        (Grant("ÉDIT \"quoted\" \\ \t", Holder("user", None, "acc\u0001"), id=3),),
+        "sha256:e7cd733e9d8eaec0ab633cef27c9ed9423850260d572980cb86e7282cc324339",
+    ),
+]
+
+
+@pytest.mark.parametrize("grants, pinned", PINNED_FINGERPRINTS)
+def test_fingerprint_is_the_json_text_of_each_key(grants, pinned):
+    assert fingerprint_grants(grants) == _fingerprint_as_defined(grants) == pinned
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=6) | st.sampled_from(["", "a", '"', "\\", "\n", "é", "\x7f"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_TEXT.filter(bool), _TEXT.filter(bool), st.none() | _TEXT, st.none() | _TEXT), max_size=8))
+def test_fingerprint_texts_are_json_dumps_for_any_text(rows):
+    """The fast path writes plain strings itself and leaves the rest to json.dumps: the same text either way."""
+    gs = [Grant(p, Holder(t, param, value), id=i) for i, (p, t, param, value) in enumerate(rows)]
+    assert fingerprint_grants(gs) == _fingerprint_as_defined(gs)
+    texts = KeyTexts()
+    assert texts.lines(gs) == [key_line(g.key) for g in gs]
+    assert texts.lines(gs) == [json.dumps([g.permission, *g.holder.identity], ensure_ascii=False) for g in gs]
 
 
 def test_fingerprint_ignores_ids_and_order_but_not_holders():

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrate.model import ADDON_ROLE_NAME, Grant, Holder, PermissionInfo, Scheme, SiteInfo
+from migrate.model import ADDON_ROLE_NAME, Grant, Holder, PermissionInfo, Scheme, SiteInfo, fingerprint_grants
 from migrate.plan import Plan, SchemeChange, make_plan, plan_scheme
 from migrate.planfile import load_plan, plan_from_json, plan_to_json, save_plan
 from migrate.rules import BROWSE_SPLIT, ISSUE_SCOPED, Rule
@@ -218,3 +218,26 @@ def test_plan_file_round_trip(plan):
     # holders keep what the site expanded (names for display, the add-on role's identity)
     for c_in, c_out in zip(plan.changes, loaded.changes):
         assert [o.holder.is_addon_role for o in c_in.operations] == [o.holder.is_addon_role for o in c_out.operations]
+
+
+@SETTINGS
+@given(st.lists(schemes(), max_size=4), st.sampled_from(["add", "finish"]), RULES)
+def test_fingerprints_are_those_of_the_before_and_after_states(ss, mode, rule):
+    """The planner makes both fingerprints from the key texts it compares (shared across the plan's schemes):
+    they are what fingerprint_grants gives for the before-state and for after()."""
+    ss = [Scheme(id=10000 + i, name=s.name, grants=s.grants) for i, s in enumerate(ss)]
+    plan = make_plan(ss, rule, SITE, mode=mode)
+    for c in plan.changes:
+        assert c.fingerprint == fingerprint_grants(c.before)
+        assert c.after_fingerprint == c.derived_after_fingerprint() == fingerprint_grants(c.after())
+
+
+@SETTINGS
+@given(schemes(), st.sampled_from(["add", "finish"]), RULES)
+def test_without_fingerprints_the_same_operations_and_notes(s, mode, rule):
+    """Re-deriving compares keys as tuples instead of texts: it must plan exactly what the planner planned."""
+    full, bare = plan_scheme(s, rule, mode), plan_scheme(s, rule, mode, fingerprints=False)
+    assert (full is None) == (bare is None)
+    if full is not None:
+        assert (bare.operations, bare.notes) == (full.operations, full.notes)
+        assert bare.fingerprint == ""
