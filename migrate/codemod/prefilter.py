@@ -32,7 +32,7 @@ from typing import IO, Iterable, Iterator, NamedTuple
 
 from migrate.codemod.keys import LITERALS
 from migrate.codemod.languages import EXTENSIONS, language_of_name, names_with_a_language
-from migrate.codemod.scanner import CLEAN, Candidate, Folder, read_candidate, read_walked
+from migrate.codemod.scanner import CLEAN, VCS_DIRS, VENDORED_DIRS, Candidate, Folder, read_candidate, read_walked
 
 Read = tuple[str | None, str | None, str | None]  # (text, skip reason, error), as read_candidate returns
 
@@ -41,6 +41,13 @@ MODES = ("auto", "ripgrep", "python")
 # .gitignore and the rest); the bytes as they are, whatever their encoding; no config file.
 SEARCH = ("--no-config", "--null", "--no-messages", "--no-ignore", "--hidden", "--max-depth", "1", "--text",
           "--encoding", "none", "--fixed-strings", "--case-sensitive", "--files-with-matches")
+# The folders named on the command line, walked by ripgrep itself: hidden files included, VCS and vendored
+# folders left out by globs (--glob), and .gitignore files read as ripgrep reads them, but only those inside
+# the tree (none above it, no global or .git/info/exclude file, no .ignore): fewer than the walk reads, so
+# that a pattern ripgrep applies is one the walk applies too (see the module's docstring).
+TREE = ("--no-config", "--threads", "1", "--null", "--no-messages", "--hidden", "--no-require-git", "--no-ignore-parent",
+        "--no-ignore-global", "--no-ignore-exclude", "--no-ignore-dot", "--text", "--encoding", "none",
+        "--fixed-strings", "--case-sensitive", "--files-with-matches")
 # Candidate files of the folders one ripgrep run is given, at least: fewer are read in Python (a small tree,
 # what is left when the walk ends), which is quicker than starting ripgrep.
 MIN_BATCH = 500
@@ -97,14 +104,115 @@ class _Batch(NamedTuple):
     run: tuple[subprocess.Popen, IO[bytes]] | None
 
 
-class Search:
-    """ripgrep over the folders the walk finds (see the module's docstring), started batch by batch while the
-    walk goes on: a batch starts once MIN_BATCH files wait and no ripgrep is running, or when the folders
-    waiting fill a command line, and the rest when the walk ends; so ripgrep reads while Python walks, in as
-    few runs as keep it busy."""
+def _spawn(argv: list[str]) -> tuple[subprocess.Popen, IO[bytes]] | None:
+    """ripgrep started on `argv`, its listing going to a temporary file (not a pipe: ripgrep never waits
+    for Python to read); None if it cannot be started."""
+    import tempfile
 
-    def __init__(self, rg: str):
+    out = tempfile.TemporaryFile()
+    try:
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL), out
+    except (OSError, ValueError):
+        out.close()
+        return None
+
+
+def _finish(run: tuple[subprocess.Popen, IO[bytes]] | None) -> list[str] | None:
+    """The paths a finished ripgrep listed, or None if its answer cannot be trusted: it could not start, it
+    failed (2: some file or folder could not be read), or its exit code contradicts its listing (0: some
+    file holds a literal, 1: none does; each path ends with a NUL)."""
+    if run is None:
+        return None
+    proc, out = run
+    code = proc.wait()
+    out.seek(0)
+    data = out.read()
+    if code not in (0, 1) or (code == 0) != bool(data) or (data and not data.endswith(b"\0")):
+        return None
+    # the whole listing at once, decoded as os.fsdecode decodes each path
+    return data.decode(sys.getfilesystemencoding(), "surrogateescape").split("\0")[:-1]
+
+
+def _stop(run: tuple[subprocess.Popen, IO[bytes]] | None) -> None:
+    if run is not None:
+        proc, out = run
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        out.close()
+
+
+def _split_path(path: str) -> tuple[str, str]:
+    """(folder prefix, name) of a path ripgrep listed, spelt as the walk spells them."""
+    cut = max(path.rfind(os.sep), path.rfind(os.altsep) if os.altsep else -1) + 1
+    return path[:cut], path[cut:]
+
+
+class _Tree:
+    """One ripgrep over the folders named on the command line, walking them itself, started before the walk
+    (see the module's docstring: which of its answers count)."""
+
+    def __init__(self, rg: str, tops: list[str], include_vendored: bool):
+        skipped = sorted(VCS_DIRS) + ([] if include_vendored else sorted(VENDORED_DIRS))
+        # each folder by its path as the walk shows it, so that ripgrep spells its files as the walk does
+        roots = [os.path.normpath(top) for top in tops]
+        self.dot = "." in roots  # whose files ripgrep spells ./name, and the walk name
+        self.run = _spawn([rg, *TREE, *_name_globs(), *[a for d in skipped for a in ("--glob", f"!{d}/")],
+                           *[a for lit in LITERALS for a in ("-e", lit)], "--", *roots])
+
+    def running(self) -> bool:
+        return self.run is not None and self.run[0].poll() is None
+
+    def answer(self, walked: dict[str, Folder]) -> dict[str, set[str]] | None:
+        """{folder prefix: names holding a literal} for the folders of `walked` (by prefix), or None if the
+        answer cannot be trusted: ripgrep failed, or it listed a path that is neither in a walked folder nor
+        under a folder the walk left out (a path spelt otherwise than the walk spells it)."""
+        listed = _finish(self.run)
+        if listed is None:
+            return None
+        found: dict[str, set[str]] = {}
+        for path in listed:
+            if self.dot and path.startswith("." + os.sep):
+                path = path[2:]
+            prefix, name = _split_path(path)
+            if prefix in walked:
+                found.setdefault(prefix, set()).add(name)
+            elif not _under_pruned(prefix, walked):
+                return None
+        return found
+
+    def close(self) -> None:
+        _stop(self.run)
+
+
+def _under_pruned(prefix: str, walked: dict[str, Folder]) -> bool:
+    """Is the folder `prefix` inside a folder the walk did not enter (gitignored, vendored)? The nearest of
+    its parents that the walk listed must name the next one as pruned."""
+    while prefix:
+        cut = max(prefix.rfind(os.sep, 0, -1), prefix.rfind(os.altsep, 0, -1) if os.altsep else -1) + 1
+        parent = prefix[:cut]
+        if parent in walked:
+            return prefix[cut:-1] in walked[parent].pruned
+        if parent == prefix:
+            return False
+        prefix = parent
+    return False
+
+
+class Search:
+    """ripgrep over the tree: one run over the folders named on the command line (`tops`), started at once,
+    answers for every folder no .gitignore could decide; the other folders go to runs started batch by
+    batch while the walk goes on: a batch starts once MIN_BATCH files wait and no ripgrep is running, or
+    when the folders waiting fill a command line, and the rest when the walk ends; so ripgrep reads while
+    Python walks, in as few runs as keep it busy."""
+
+    def __init__(self, rg: str, tops: list[str] | None = None, include_vendored: bool = False):
         self.argv = [rg, *SEARCH, *_name_globs(), *[a for lit in LITERALS for a in ("-e", lit)], "--"]
+        self.tree = _Tree(rg, tops, include_vendored) if tops else None
+        self.tree_folders: list[Folder] = []  # the folders the tree's run answers for
+        self.tree_files = 0
+        self.tree_found: dict[str, set[str]] | None = None
+        self.walked: dict[str, Folder] = {}  # prefix -> folder, every folder the walk listed
         self.batches: list[_Batch] = []
         self.pending: list[Folder] = []
         self.pending_files = 0
@@ -116,20 +224,45 @@ class Search:
     def feed(self, items: Iterable[Candidate | Folder]) -> Iterator[Candidate | Folder]:
         """`items` as they come; the candidates of each folder go to ripgrep."""
         for item in items:
-            if isinstance(item, Folder) and item.names:
-                self.pending.append(item)
-                self.pending_files += len(item.names)
-                self.pending_chars += len(item.prefix) + 1
-                # (is ripgrep idle? asked every IDLE_CHECK files: each asking is a system call)
-                if self.pending_chars > MAX_ARGV or (self.pending_files >= self.check and self._idle()):
-                    self._start()
-                elif self.pending_files >= self.check:
-                    self.check = self.pending_files + IDLE_CHECK
+            if isinstance(item, Folder):
+                if self.tree is not None:
+                    self.walked.setdefault(item.prefix, item)
+                    if item.opaque:  # a .gitignore that may decide any path: no folder below it is the tree's
+                        self._drop_tree()
+                if not item.names:
+                    pass
+                elif self.tree is not None and not item.ruled:
+                    self.tree_folders.append(item)
+                    self.tree_files += len(item.names)
+                else:
+                    self._queue(item)
             yield item
+        if self.tree is not None and self.tree_files < MIN_BATCH and self.tree.running():
+            self._drop_tree()  # a small tree: its files are read in Python sooner than ripgrep ends
         if self.pending_files >= MIN_BATCH:
             self._start()
         # else the few files left (or those of a small tree) are read in Python: sooner than a ripgrep run
         # is started, which costs a few milliseconds whatever it reads
+
+    def _queue(self, folder: Folder) -> None:
+        self.pending.append(folder)
+        self.pending_files += len(folder.names)
+        self.pending_chars += len(folder.prefix) + 1
+        # (is ripgrep idle? asked every IDLE_CHECK files: each asking is a system call)
+        if self.pending_chars > MAX_ARGV or (self.pending_files >= self.check and self._idle()):
+            self._start()
+        elif self.pending_files >= self.check:
+            self.check = self.pending_files + IDLE_CHECK
+
+    def _drop_tree(self) -> None:
+        """No more answers from the tree's run: its folders go to batches (or to Python)."""
+        if self.tree is None:
+            return
+        self.tree.close()
+        self.tree = None
+        folders, self.tree_folders, self.tree_files = self.tree_folders, [], 0
+        for folder in folders:
+            self._queue(folder)
 
     def _idle(self) -> bool:
         return not self.batches or self.batches[-1].run is None or self.batches[-1].run[0].poll() is not None
@@ -137,47 +270,50 @@ class Search:
     def _start(self) -> None:
         if not self.pending:
             return
-        import tempfile
-
         for folder in self.pending:
             self.batch_of[id(folder)] = len(self.batches)
         # each folder by its shown path, so that ripgrep spells its files as the walk does (prefix + name)
         roots = [folder.prefix or "." for folder in self.pending]
-        out = tempfile.TemporaryFile()  # a file, not a pipe: ripgrep never waits for Python to read
-        try:
-            run = subprocess.Popen([*self.argv, *roots], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL), out
-        except (OSError, ValueError):
-            out.close()
-            run = None
-        self.batches.append(_Batch(self.pending, run))
+        self.batches.append(_Batch(self.pending, _spawn([*self.argv, *roots])))
         self.pending, self.pending_files, self.pending_chars, self.check = [], 0, 0, MIN_BATCH
+
+    def _tree_answer(self) -> dict[str, set[str]] | None:
+        """The tree's answer, once the walk is over; if it cannot be trusted, its folders go to batches
+        started now (or to Python, if they are few) and None."""
+        if self.tree_found is None and self.tree is not None:
+            self.tree_found = self.tree.answer(self.walked)
+            if self.tree_found is None:
+                self._drop_tree()
+                if self.pending_files >= MIN_BATCH:
+                    self._start()
+        return self.tree_found
 
     def hits(self, folder: Folder) -> set[str] | None:
         """The names of `folder`'s files to read: those ripgrep listed as holding a literal, and any candidate
         whose suffix is not ASCII (there ripgrep's case-insensitive globs and str.lower() part: the Kelvin
         sign, U+212A, lowers to "k", so its "a.Kt" is Kotlin to the walk and no *.kt to ripgrep). None when
-        its batch must be read in Python."""
-        n = self.batch_of.get(id(folder))
-        if n is None:
-            return None
-        if n not in self.found:
-            self.found[n] = _collect(self.batches[n])
-        found = self.found[n]
-        if found is None:
-            return None
-        hits = found.get(folder.prefix, set())
+        it must be read in Python."""
+        if self.tree is not None and not folder.ruled and folder.names and self._tree_answer() is not None:
+            hits = (self.tree_found or {}).get(folder.prefix, set())
+        else:
+            n = self.batch_of.get(id(folder))
+            if n is None:
+                return None
+            if n not in self.found:
+                self.found[n] = _collect(self.batches[n])
+            found = self.found[n]
+            if found is None:
+                return None
+            hits = found.get(folder.prefix, set())
         if not "".join(folder.names).isascii():
             hits = hits | {name for name in folder.names if not name[name.rfind(".") :].isascii()}
         return hits
 
     def close(self) -> None:
+        if self.tree is not None:
+            self.tree.close()
         for batch in self.batches:
-            if batch.run is not None:
-                proc, out = batch.run
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-                out.close()
+            _stop(batch.run)
 
     def __enter__(self) -> "Search":
         return self
@@ -187,35 +323,28 @@ class Search:
 
 
 def _collect(batch: _Batch) -> dict[str, set[str]] | None:
-    """{folder prefix: names holding a literal} from a finished batch; None if it cannot be trusted: ripgrep
-    failed (2: some file could not be read), or it listed a path that is not a file of one of the folders."""
-    if batch.run is None:
+    """{folder prefix: names holding a literal} from a finished batch; None if it cannot be trusted (see
+    _finish), or if it listed a path that is not a file of one of the folders."""
+    listed = _finish(batch.run)
+    if listed is None:
         return None
-    proc, out = batch.run
-    code = proc.wait()
-    out.seek(0)
-    data = out.read()
-    # 0: some file holds a literal, 1: none does; each path ends with a NUL
-    if code not in (0, 1) or (code == 0) != bool(data) or (data and not data.endswith(b"\0")):
-        return None
-    # the whole listing at once, decoded as os.fsdecode decodes each path
-    listed = data.decode(sys.getfilesystemencoding(), "surrogateescape").split("\0")
     folders = {folder.prefix: folder for folder in batch.folders}
     found: dict[str, set[str]] = {}
-    for path in listed[:-1]:  # (each path ends with NUL)
+    for path in listed:
         if "" in folders and path.startswith("." + os.sep):  # the folder "." spells its files ./name
             path = path[2:]
-        cut = max(path.rfind(os.sep), path.rfind(os.altsep) if os.altsep else -1) + 1
-        folder = folders.get(path[:cut])
-        if folder is None or path[cut:] not in folder.files:
+        prefix, name = _split_path(path)
+        folder = folders.get(prefix)
+        if folder is None or name not in folder.files:
             return None
-        found.setdefault(folder.prefix, set()).add(path[cut:])
+        found.setdefault(prefix, set()).add(name)
     return found
 
 
-def search(rg: str | None) -> Search | contextlib.nullcontext[None]:
-    """`with search(rg) as s:` a Search with ripgrep `rg`, or None (read in Python)."""
-    return Search(rg) if rg else contextlib.nullcontext()
+def search(rg: str | None, tops: list[str] | None = None, include_vendored: bool = False) -> Search | contextlib.nullcontext[None]:
+    """`with search(rg, tops) as s:` a Search with ripgrep `rg` (over the folders `tops` as a whole, and
+    folder by folder), or None (read in Python)."""
+    return Search(rg, tops, include_vendored) if rg else contextlib.nullcontext()
 
 
 def outcomes(items: Iterable[Candidate | Folder], search: Search | None) -> Iterator[tuple[Candidate, Read]]:

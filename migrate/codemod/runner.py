@@ -90,7 +90,8 @@ def run(
     # folders (a tree where few files hold the key is then parsed by the time ripgrep is done). The others,
     # if any, after the walk: by a process pool when there are many.
     eager: list[Outcome] = []
-    with _prefilter.search(rg) as search:
+    # ripgrep starts on the named folders at once, before the walk (which then needs only to name what it skips)
+    with _prefilter.search(rg, [p for p in paths if os.path.isdir(p)], include_vendored) as search:
         # the whole walk first, so that the files and folders it skips are named before those reading skips,
         # whichever prefilter reads
         items: list[Candidate | Folder] = list(walked() if search is None else search.feed(walked()))
