@@ -199,6 +199,33 @@ def _under_pruned(prefix: str, walked: dict[str, Folder]) -> bool:
     return False
 
 
+# Trees started before the run asked for them (see prestart), each with what it searches.
+_early: list[tuple[tuple[str, tuple[str, ...], bool, str], _Tree]] = []
+
+
+def prestart(tops: list[str], include_vendored: bool = False) -> None:
+    """Start the tree's ripgrep over the folders `tops` now, for a run that will ask for it (a Search over
+    the same folders, spelt the same); stopped at exit if none does."""
+    rg = find_ripgrep()
+    if rg is None or not tops:
+        return
+    import atexit
+
+    tree = _Tree(rg, tops, include_vendored)
+    atexit.register(tree.close)
+    _early.append(((rg, tuple(tops), include_vendored, os.getcwd()), tree))
+
+
+def _tree(rg: str, tops: list[str], include_vendored: bool) -> _Tree:
+    """The tree started early for this search, or a new one."""
+    key = (rg, tuple(tops), include_vendored, os.getcwd()) if _early else None
+    for i, (started, tree) in enumerate(_early):
+        if started == key:
+            del _early[i]
+            return tree
+    return _Tree(rg, tops, include_vendored)
+
+
 class Search:
     """ripgrep over the tree: one run over the folders named on the command line (`tops`), started at once,
     answers for every folder no .gitignore could decide; the other folders go to runs started batch by
@@ -208,7 +235,7 @@ class Search:
 
     def __init__(self, rg: str, tops: list[str] | None = None, include_vendored: bool = False):
         self.argv = [rg, *SEARCH, *_name_globs(), *[a for lit in LITERALS for a in ("-e", lit)], "--"]
-        self.tree = _Tree(rg, tops, include_vendored) if tops else None
+        self.tree = _tree(rg, tops, include_vendored) if tops else None
         self.tree_folders: list[Folder] = []  # the folders the tree's run answers for
         self.tree_files = 0
         self.tree_found: dict[str, set[str]] | None = None
