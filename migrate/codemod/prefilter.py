@@ -45,7 +45,7 @@ SEARCH = ("--no-config", "--null", "--no-messages", "--no-ignore", "--hidden", "
 # folders left out by globs (--glob), and .gitignore files read as ripgrep reads them, but only those inside
 # the tree (none above it, no global or .git/info/exclude file, no .ignore): fewer than the walk reads, so
 # that a pattern ripgrep applies is one the walk applies too (see the module's docstring).
-TREE = ("--no-config", "--threads", "1", "--null", "--no-messages", "--hidden", "--no-require-git", "--no-ignore-parent",
+TREE = ("--no-config", "--threads", "1", "--line-buffered", "--no-messages", "--hidden", "--no-require-git", "--no-ignore-parent",
         "--no-ignore-global", "--no-ignore-exclude", "--no-ignore-dot", "--text", "--encoding", "none",
         "--fixed-strings", "--case-sensitive", "--files-with-matches")
 # Candidate files of the folders one ripgrep run is given, at least: fewer are read in Python (a small tree,
@@ -150,39 +150,111 @@ def _split_path(path: str) -> tuple[str, str]:
 
 class _Tree:
     """One ripgrep over the folders named on the command line, walking them itself, started before the walk
-    (see the module's docstring: which of its answers count)."""
+    (see the module's docstring: which of its answers count). Its listing comes through a pipe, a line per
+    file as it finds one (--line-buffered), drained by a thread: ripgrep never waits for Python, and the
+    run can read and parse the files it lists while it still reads others."""
 
     def __init__(self, rg: str, tops: list[str], include_vendored: bool):
+        import threading
+
         skipped = sorted(VCS_DIRS) + ([] if include_vendored else sorted(VENDORED_DIRS))
         # each folder by its path as the walk shows it, so that ripgrep spells its files as the walk does
         roots = [os.path.normpath(top) for top in tops]
         self.dot = "." in roots  # whose files ripgrep spells ./name, and the walk name
-        self.run = _spawn([rg, *TREE, *_name_globs(), *[a for d in skipped for a in ("--glob", f"!{d}/")],
-                           *[a for lit in LITERALS for a in ("-e", lit)], "--", *roots])
+        self.chunks: list[bytes] = []
+        self.ended = False  # the listing is complete (or ripgrep could not be started)
+        self.failed = False
+        self.arrived = threading.Condition()
+        self.proc: subprocess.Popen | None = None
+        self.drain: threading.Thread | None = None
+        try:
+            self.proc = subprocess.Popen(
+                [rg, *TREE, *_name_globs(), *[a for d in skipped for a in ("--glob", f"!{d}/")],
+                 *[a for lit in LITERALS for a in ("-e", lit)], "--", *roots],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0,
+            )
+        except (OSError, ValueError):
+            self.failed = self.ended = True
+            return
+        self.drain = threading.Thread(target=self._drain, name="ripgrep listing", daemon=True)
+        self.drain.start()
+
+    def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        try:
+            while chunk := self.proc.stdout.read(1 << 16):
+                with self.arrived:
+                    self.chunks.append(chunk)
+                    self.arrived.notify()
+        except (OSError, ValueError):  # (closed by close())
+            self.failed = True
+        finally:
+            with self.arrived:
+                self.ended = True
+                self.arrived.notify()
 
     def running(self) -> bool:
-        return self.run is not None and self.run[0].poll() is None
+        return self.proc is not None and self.proc.poll() is None
+
+    def listed(self) -> Iterator[str]:
+        """The paths ripgrep lists, as it lists them, until it ends: not yet to be trusted (see answer)."""
+        seen, rest = 0, b""
+        while True:
+            with self.arrived:
+                while len(self.chunks) == seen and not self.ended:
+                    self.arrived.wait()
+                new, seen, ended = self.chunks[seen:], len(self.chunks), self.ended
+            lines = (rest + b"".join(new)).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                yield self._path(line)
+            if ended:
+                return
+
+    def _path(self, line: bytes) -> str:
+        # decoded as os.fsdecode decodes each path
+        path = line.decode(sys.getfilesystemencoding(), "surrogateescape")
+        return path[2:] if self.dot and path.startswith("." + os.sep) else path
 
     def answer(self, walked: dict[str, Folder]) -> dict[str, set[str]] | None:
         """{folder prefix: names holding a literal} for the folders of `walked` (by prefix), or None if the
-        answer cannot be trusted: ripgrep failed, or it listed a path that is neither in a walked folder nor
-        under a folder the walk left out (a path spelt otherwise than the walk spells it)."""
-        listed = _finish(self.run)
-        if listed is None:
+        answer cannot be trusted: ripgrep failed (2: something could not be read), its exit code contradicts
+        its listing (0: some file holds a literal, 1: none does), or it listed a path that is neither in a
+        walked folder nor under a folder the walk left out (a path spelt otherwise than the walk spells it).
+        A line of a path holding a line break is two lines here: the run trusts this answer only for
+        folders whose paths hold none (see Search.feed)."""
+        if self.proc is None or self.drain is None:
+            return None
+        self.drain.join()
+        code = self.proc.wait()
+        data = b"".join(self.chunks)
+        if self.failed or code not in (0, 1) or (code == 0) != bool(data) or (data and not data.endswith(b"\n")):
             return None
         found: dict[str, set[str]] = {}
-        for path in listed:
-            if self.dot and path.startswith("." + os.sep):
-                path = path[2:]
+        last = None
+        for line in data.split(b"\n")[:-1]:
+            path = self._path(line)
             prefix, name = _split_path(path)
+            if last is not None and prefix not in walked and not _under_pruned(prefix, walked):
+                path = last + "\n" + line.decode(sys.getfilesystemencoding(), "surrogateescape")  # the rest of a path with a line break
+                prefix, name = _split_path(path)
             if prefix in walked:
                 found.setdefault(prefix, set()).add(name)
             elif not _under_pruned(prefix, walked):
                 return None
+            last = path
         return found
 
     def close(self) -> None:
-        _stop(self.run)
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if self.drain is not None:
+            self.drain.join()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def _under_pruned(prefix: str, walked: dict[str, Folder]) -> bool:
@@ -237,6 +309,7 @@ class Search:
         self.argv = [rg, *SEARCH, *_name_globs(), *[a for lit in LITERALS for a in ("-e", lit)], "--"]
         self.tree = _tree(rg, tops, include_vendored) if tops else None
         self.tree_folders: list[Folder] = []  # the folders the tree's run answers for
+        self.tree_ids: set[int] = set()  # (their ids)
         self.tree_files = 0
         self.tree_found: dict[str, set[str]] | None = None
         self.walked: dict[str, Folder] = {}  # prefix -> folder, every folder the walk listed
@@ -258,8 +331,9 @@ class Search:
                         self._drop_tree()
                 if not item.names:
                     pass
-                elif self.tree is not None and not item.ruled:
+                elif self.tree is not None and not item.ruled and "\n" not in item.prefix + "".join(item.names):
                     self.tree_folders.append(item)
+                    self.tree_ids.add(id(item))
                     self.tree_files += len(item.names)
                 else:
                     self._queue(item)
@@ -288,6 +362,7 @@ class Search:
         self.tree.close()
         self.tree = None
         folders, self.tree_folders, self.tree_files = self.tree_folders, [], 0
+        self.tree_ids.clear()
         for folder in folders:
             self._queue(folder)
 
@@ -303,6 +378,17 @@ class Search:
         roots = [folder.prefix or "." for folder in self.pending]
         self.batches.append(_Batch(self.pending, _spawn([*self.argv, *roots])))
         self.pending, self.pending_files, self.pending_chars, self.check = [], 0, 0, MIN_BATCH
+
+    def early(self) -> Iterator[Candidate]:
+        """The candidates of the tree's folders that ripgrep lists, as it lists them, until it ends: files
+        to read (and parse) while it reads others. Not an answer: which files hold a literal is hits()'s."""
+        if self.tree is None:
+            return
+        for path in self.tree.listed():
+            prefix, name = _split_path(path)
+            folder = self.walked.get(prefix)
+            if folder is not None and id(folder) in self.tree_ids and name in folder.names:
+                yield Candidate(path, language_of_name(name) or "")
 
     def _tree_answer(self) -> dict[str, set[str]] | None:
         """The tree's answer, once the walk is over; if it cannot be trusted, its folders go to batches
@@ -320,7 +406,7 @@ class Search:
         whose suffix is not ASCII (there ripgrep's case-insensitive globs and str.lower() part: the Kelvin
         sign, U+212A, lowers to "k", so its "a.Kt" is Kotlin to the walk and no *.kt to ripgrep). None when
         it must be read in Python."""
-        if self.tree is not None and not folder.ruled and folder.names and self._tree_answer() is not None:
+        if id(folder) in self.tree_ids and self._tree_answer() is not None:
             hits = (self.tree_found or {}).get(folder.prefix, set())
         else:
             n = self.batch_of.get(id(folder))
@@ -374,10 +460,12 @@ def search(rg: str | None, tops: list[str] | None = None, include_vendored: bool
     return Search(rg, tops, include_vendored) if rg else contextlib.nullcontext()
 
 
-def outcomes(items: Iterable[Candidate | Folder], search: Search | None) -> Iterator[tuple[Candidate, Read]]:
+def outcomes(items: Iterable[Candidate | Folder], search: Search | None, read: dict[str, Read] | None = None) -> Iterator[tuple[Candidate, Read]]:
     """(candidate, what reading it gives) for every candidate of the walk whose read is not CLEAN, in the
     walk's order. With a search (which `items` went through, see Search.feed), a walked file is read only if
-    ripgrep listed it as holding a literal; without one, or where a batch cannot be trusted, every file is."""
+    ripgrep listed it as holding a literal; without one, or where a batch cannot be trusted, every file is.
+    `read`: files read already in this run (path -> what reading it gave), not read again."""
+    read = read or {}
     for item in items:
         if isinstance(item, Candidate):
             read = _read(item)
@@ -393,9 +481,9 @@ def outcomes(items: Iterable[Candidate | Folder], search: Search | None) -> Iter
             continue
         for name in todo:
             path = item.prefix + name
-            read = read_walked(path)
-            if read != CLEAN:
-                yield Candidate(path, language_of_name(name) or ""), read
+            got = read.get(path) or read_walked(path)
+            if got != CLEAN:
+                yield Candidate(path, language_of_name(name) or ""), got
 
 
 def _read(c: Candidate) -> Read:

@@ -277,6 +277,12 @@ def test_the_tree_run_answers_where_no_gitignore_decides(tmp_path, git):
     assert {top + "/names/", top + "/src/.hidden/"} <= by_tree and not {top + "/src/", top + "/src/legacy/"} & by_tree
     assert_every_hit_listed(folders, answers)
     same(run([top], mode="check", prefilter="python"), run([top], mode="check", prefilter="ripgrep"))
+    # as it lists them: the candidates of the tree's folders that hold a literal, each read while it reads
+    with prefilter.search(RG, [top]) as s:
+        walked = [f for f in s.feed(scanner.walk([top])) if isinstance(f, scanner.Folder)]
+        early = [c.path for c in s.early()]
+    tree = [f for f in walked if f.names and id(f) in s.tree_ids]
+    assert sorted(early) == sorted(f.prefix + n for f in tree for n in f.names if has_literal(Path(f.prefix + n).read_bytes()))
 
 
 # .gitignore files whose lines readers can take differently: a byte order mark (git skips it), a line that

@@ -70,4 +70,4 @@ def test_a_ripgrep_no_run_takes_over_is_stopped(tmp_path, monkeypatch):
     (key, tree), = prefilter._early
     prefilter._early.clear()
     tree.close()  # as at exit
-    assert tree.run is None or tree.run[0].poll() is not None
+    assert tree.proc is not None and tree.proc.poll() is not None and tree.ended
