@@ -61,6 +61,12 @@ def find_ripgrep() -> str | None:
     """The `rg` the ripgrep wheel installed beside this interpreter's scripts (a venv's bin/, which need not
     be on PATH), else one on PATH that says it is ripgrep."""
     import shutil
+
+    if sys.prefix != sys.base_prefix and os.name == "posix":
+        # a venv: its scripts are beside its interpreter (asked first, as sysconfig costs milliseconds)
+        found = shutil.which("rg", path=os.path.dirname(sys.executable))
+        if found:
+            return found
     import sysconfig
 
     for d in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
