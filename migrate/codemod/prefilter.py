@@ -6,19 +6,37 @@ skip reason, an error, or clean; the clean ones are left out). A file holds some
 only if it holds one of `keys.LITERALS` (b"BROWSE", b"rowse"); read_walked calls a file without them clean,
 without decoding it.
 
-ripgrep (the `ripgrep` wheel's `rg`) is handed the folders the walk lists, a batch at a time while the walk
-goes on, and lists the files holding a literal (fixed strings, raw bytes: --text, no transcoding, no config
-file, case-sensitive); only those are read in Python. It walks nothing itself: each folder is a root searched
-one level deep (--max-depth 1) with no ignore file and hidden files included, so it searches every regular
-file of a listed folder whose name has a language by its case-insensitive globs, which is every candidate
-there (one whose suffix is not ASCII, where those globs and str.lower() can part, is read in Python); the
-walk's own rules (.gitignore as git reads it, vendored folders...) decided which folders and files those
-are. By construction, then, no list of what ripgrep searched is needed (tests/codemod/test_codemod_prefilter.py
-checks that it searches every candidate of trees of every kind of name). A batch whose answer cannot be
-trusted is read in Python: ripgrep missing or failing (a file it could not read), or a path it lists that
-is not a file of the batch's folders (a path spelt otherwise, a file created meanwhile). Files named on
-the command line never go to ripgrep: `read_candidate` reads them (a named file must be checkable, so one
-over the size limit is an error even without the key).
+ripgrep (the `ripgrep` wheel's `rg`) lists the files holding a literal (fixed strings, raw bytes: --text,
+no transcoding, no config file, case-sensitive); only those are read in Python. It is run two ways:
+
+- **Over the whole tree** (`_Tree`): one run over the folders named on the command line, started before
+  the walk (by `migrate codemod` even before typer loads: migrate.cli.prestart), walking them itself on
+  one thread while Python walks beside it. Hidden files are searched, VCS and vendored folders left out
+  by globs, every file whose name has a language (case-insensitive globs) searched, and .gitignore files
+  read as ripgrep reads them, but only those inside the tree (none above it, no global file, no
+  .git/info/exclude, no .ignore): every one of them is one the walk reads too. Its answer counts only for
+  the folders the walk finds no .gitignore pattern could decide (`Folder.ruled`: no literal run of a
+  pattern that applies there is in the folder's path or its candidates' names, so no reader, git's or
+  ripgrep's, can leave one of them out). A .gitignore with a pattern of no literal run ("*"), a line
+  pathspec cannot read or bytes that are not UTF-8 may decide any path as far as the walk can tell: the
+  tree's run is then stopped, and every folder searched as below.
+- **Folder by folder** (`Search`'s batches): the other folders, handed over a batch at a time while the
+  walk goes on, each folder a root searched one level deep (--max-depth 1) with no ignore file at all, so
+  every regular file of a listed folder whose name has a language is searched, which is every candidate
+  there; the walk's own rules (.gitignore as git reads it, vendored folders...) decided which folders and
+  files those are.
+
+Either way a candidate whose suffix is not ASCII, where the case-insensitive globs and str.lower() can
+part, is read in Python, and tests/codemod/test_codemod_prefilter.py checks that every candidate of trees
+of every kind of name and .gitignore is searched. An answer that cannot be trusted is replaced by reading
+in Python (or, for the tree's run, by the folder-by-folder search): ripgrep missing or failing (a file or
+folder it could not read), an exit code its listing contradicts, or a path it lists that the walk cannot
+place (for the tree: not in a walked folder nor under a folder the walk left out; for a batch: not a file
+of its folders). The tree's run lists a file per line as it finds one, so the run reads and parses those
+files while ripgrep reads the others; a path holding a line break spans two lines there, so a folder
+whose path or names hold one is searched folder by folder. Files named on the command line never go to
+ripgrep: `read_candidate` reads them (a named file must be checkable, so one over the size limit is an
+error even without the key).
 """
 
 from __future__ import annotations
