@@ -226,7 +226,7 @@ def test_a_pattern_matches_only_paths_holding_its_needle(pattern, path, is_dir):
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(lines=st.lists(PATTERN_TEXT, max_size=4), prefix=st.sampled_from(["", "a/", "gen/x/", "s p/", "#/"]), names=st.lists(PATH.filter(lambda p: "/" not in p), max_size=5))
 def test_undecided_means_no_pattern_decides(lines, prefix, names):
     spec = spec_of(lines)
