@@ -233,3 +233,13 @@ def test_undecided_means_no_pattern_decides(lines, prefix, names):
     rules = scanner._Rules(spec, scanner._screen(spec), scanner._needles(spec))
     if scanner._undecided([(prefix, rules)], names):
         assert all(spec.check_file(prefix + n).include is None for n in names)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_pattern(tmp_path):
+    """git skips a UTF-8 byte order mark at the start of a .gitignore."""
+    put(tmp_path, ".gitignore", "\ufeffgen/\n".encode())
+    put(tmp_path, "gen/a.ts", KEY)
+    put(tmp_path, "src/a.ts", KEY)
+    skips: list[tuple[str, str]] = []
+    found = [c.path for c in iter_candidates([str(tmp_path)], on_skip=lambda r, p: skips.append((r, p)))]
+    assert found == [str(tmp_path / "src" / "a.ts")] and ("gitignored", str(tmp_path / "gen")) in skips
