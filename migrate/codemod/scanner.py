@@ -99,7 +99,7 @@ class Folder(NamedTuple):
     # its candidates' (by the patterns' literal runs, see _undecided)? If not, no .gitignore reader, git's
     # or another's, can leave out one of `names`.
     ruled: bool = False
-    opaque: bool = False  # some pattern that applies here has no literal run: it may match any path
+    opaque: bool = False  # ruled by a .gitignore with a pattern of no literal run: it may match any path
     pruned: tuple[str, ...] = ()  # its subfolders the walk did not enter (VCS, vendored, gitignored)
 
     def candidates(self) -> Iterator[Candidate]:
@@ -349,7 +349,7 @@ def _walk(top: str, ignores: Ignores, include_vendored: bool, skip: Callable[[st
         for name, reason in sorted(skipped):
             skip(reason, os.path.join(directory, name))
         pruned = tuple(sorted(set(dirs).difference(subdirs))) if len(subdirs) < len(dirs) else ()
-        opaque = any(needles is None for _, (_, _, needles) in rules)
+        opaque = ruled and any(needles is None for _, (_, _, needles) in rules)
         yield Folder(directory, prefix, names, files, unsupported, ruled, opaque, pruned)
         for name in reversed(subdirs):
             stack.append((os.path.join(directory, name), prefix + name + os.sep, [(p + name + "/", r) for p, r in rules]))
