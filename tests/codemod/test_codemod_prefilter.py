@@ -150,6 +150,14 @@ def test_named_files_and_folders_together(tmp_path, monkeypatch):
 
 
 @needs_rg
+@pytest.mark.parametrize("given", [["src", "src"], ["src", "src/legacy", "."], [".", "names"], ["./src/", "src"]])
+def test_folders_named_twice_or_inside_each_other(tmp_path, monkeypatch, given):
+    every_kind_of_file(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    same(run(given, mode="check", prefilter="python"), run(given, mode="check", prefilter="ripgrep"))
+
+
+@needs_rg
 @pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads any file")
 def test_an_unreadable_file_is_the_same_error(tmp_path):
     put(tmp_path, "a.ts", KEY_JS)
