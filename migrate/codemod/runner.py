@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from migrate.codemod import prefilter as _prefilter
 from migrate.codemod.model import FileResult, RunReport
-from migrate.codemod.scanner import SKIP_REASONS, UNREAD, Candidate, Folder, walk
+from migrate.codemod.scanner import SKIP_REASONS, UNREAD, Candidate, Folder, read_walked, walk
 
 MODES = ("diff", "write", "check")
 PARALLEL_MIN_HITS = 200  # files to parse below which a process pool costs more than it saves
@@ -86,18 +86,29 @@ def run(
             yield item
 
     hits: list[tuple[Candidate, str]] = []  # files to parse, in walk order
-    # The first EAGER_HITS of them are parsed as they are read: with ripgrep, while it still reads the last
+    done: list[Outcome | None] = []  # the outcome of each, if parsed already
+    # EAGER_HITS files are parsed as soon as they are read: with ripgrep, while it still reads the last
     # folders (a tree where few files hold the key is then parsed by the time ripgrep is done). The others,
     # if any, after the walk: by a process pool when there are many.
-    eager: list[Outcome] = []
-    with _prefilter.search(rg) as search:
+    read: dict[str, _prefilter.Read] = {}  # files read while ripgrep reads (path -> what reading gave)
+    parsed: dict[str, Outcome] = {}  # and parsed
+    # ripgrep starts on the named folders at once, before the walk (which then needs only to name what it skips)
+    with _prefilter.search(rg, [p for p in paths if os.path.isdir(p)], include_vendored) as search:
         # the whole walk first, so that the files and folders it skips are named before those reading skips,
         # whichever prefilter reads
         items: list[Candidate | Folder] = list(walked() if search is None else search.feed(walked()))
         if search is not None:  # each folder went to ripgrep as the walk found it
-            # ripgrep is usually still reading: import the parser meanwhile (a pool forked later inherits it)
+            # ripgrep is usually still reading: import the parser meanwhile (a pool forked later inherits
+            # it), and read and parse the files it lists as it lists them
             import migrate.codemod.engine  # noqa: F401
-        for c, (text, reason, error) in _prefilter.outcomes(items, search):
+
+            for c in search.early():
+                if c.path not in read:
+                    read[c.path] = got = read_walked(c.path)
+                    if got[0] is not None and len(parsed) < EAGER_HITS:
+                        parsed[c.path] = analyse(c, got[0])
+        eager = EAGER_HITS - len(parsed)
+        for c, (text, reason, error) in _prefilter.outcomes(items, search, read):
             if error is not None:
                 failed(FileResult(c.path, c.language, error=error))
             elif reason is not None and c.explicit and reason in UNREAD:
@@ -107,10 +118,15 @@ def run(
                 report.skip(reason, c.path)
             elif text is not None:
                 hits.append((c, text))
-                if len(hits) <= EAGER_HITS:
-                    eager.append(analyse(c, text))
+                outcome = parsed.get(c.path)
+                if outcome is None and eager > 0:
+                    outcome, eager = analyse(c, text), eager - 1
+                done.append(outcome)
     # outcomes in the order of `hits`, after every read error (as a run parsing after the walk reports them)
-    for status, result in [*eager, *_analyse_all(hits[len(eager) :], jobs, parallel=len(hits) >= PARALLEL_MIN_HITS)]:
+    todo = [hit for hit, outcome in zip(hits, done) if outcome is None]
+    rest = _analyse_all(todo, jobs, parallel=len(todo) >= PARALLEL_MIN_HITS)
+    for outcome in done:
+        status, result = outcome if outcome is not None else next(rest)
         if status == "error" and result is not None:
             failed(result)
         else:

@@ -95,6 +95,12 @@ class Folder(NamedTuple):
     names: list[str]  # its candidate files (a language, none of the skips below), in name order
     files: list[str]  # every regular file in it, in name order
     unsupported: int  # how many of `files` have no language
+    # Could a .gitignore pattern that applies here match this folder's path, one of its parents' or one of
+    # its candidates' (by the patterns' literal runs, see _undecided)? If not, no .gitignore reader, git's
+    # or another's, can leave out one of `names`.
+    ruled: bool = False
+    opaque: bool = False  # ruled by a .gitignore with a pattern of no literal run: it may match any path
+    pruned: tuple[str, ...] = ()  # its subfolders the walk did not enter (VCS, vendored, gitignored)
 
     def candidates(self) -> Iterator[Candidate]:
         for name in self.names:
@@ -186,21 +192,29 @@ def _screen(spec: pathspec.GitIgnoreSpec) -> re.Pattern[str] | None:
 
 def _load(path: str) -> _Rules | None:
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            lines = f.read().splitlines()
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError:
         return None
     import pathspec  # only a tree with a .gitignore needs it
 
+    # A line that is not UTF-8, or that pathspec cannot read, is matched by other readers (ripgrep) some
+    # other way: then the file's needles cannot vouch that it decides nothing about a path (plain=False).
+    try:
+        text, plain = data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        text, plain = data.decode("utf-8", errors="replace"), False
+    lines = text.removeprefix("\ufeff").splitlines()  # (git skips a byte order mark)
     try:
         spec = pathspec.GitIgnoreSpec.from_lines(lines)
     except (ValueError, re.error):
         # a line pathspec cannot read ("!" alone, a range backwards such as "[z-a]"): the others still count
         spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _readable(pathspec, line)])
+        plain = False
     # a file of comments only (git init's info/exclude) decides nothing: not worth a check per entry
-    if not any(p.include is not None for p in spec.patterns):
+    if plain and not any(p.include is not None for p in spec.patterns):
         return None
-    return _Rules(spec, _screen(spec), _needles(spec))
+    return _Rules(spec, _screen(spec), _needles(spec) if plain else None)
 
 
 def _readable(pathspec, line: str) -> bool:
@@ -328,16 +342,15 @@ def _walk(top: str, ignores: Ignores, include_vendored: bool, skip: Callable[[st
         files.sort()
         names = with_a_language(files)
         unsupported = len(files) - len(names)
-        if names and (
-            not LOCKFILES.isdisjoint(names)
-            or any_minified_name(names)
-            or (rules and not _undecided(rules, names))
-        ):
+        ruled = bool(rules) and bool(names) and not _undecided(rules, names)
+        if names and (ruled or not LOCKFILES.isdisjoint(names) or any_minified_name(names)):
             names = _drop_skipped(names, rules, skipped)
         # named in the order of the folder's sorted entries, folders and files together
         for name, reason in sorted(skipped):
             skip(reason, os.path.join(directory, name))
-        yield Folder(directory, prefix, names, files, unsupported)
+        pruned = tuple(sorted(set(dirs).difference(subdirs))) if len(subdirs) < len(dirs) else ()
+        opaque = ruled and any(needles is None for _, (_, _, needles) in rules)
+        yield Folder(directory, prefix, names, files, unsupported, ruled, opaque, pruned)
         for name in reversed(subdirs):
             stack.append((os.path.join(directory, name), prefix + name + os.sep, [(p + name + "/", r) for p, r in rules]))
 

@@ -150,6 +150,14 @@ def test_named_files_and_folders_together(tmp_path, monkeypatch):
 
 
 @needs_rg
+@pytest.mark.parametrize("given", [["src", "src"], ["src", "src/legacy", "."], [".", "names"], ["./src/", "src"]])
+def test_folders_named_twice_or_inside_each_other(tmp_path, monkeypatch, given):
+    every_kind_of_file(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    same(run(given, mode="check", prefilter="python"), run(given, mode="check", prefilter="ripgrep"))
+
+
+@needs_rg
 @pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads any file")
 def test_an_unreadable_file_is_the_same_error(tmp_path):
     put(tmp_path, "a.ts", KEY_JS)
@@ -174,12 +182,13 @@ def test_a_ripgrep_that_fails_or_contradicts_itself_changes_nothing(tmp_path, sc
     fake = put(tmp_path, "bin/rg", f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
     py = run([str(tmp_path / "t")], mode="check", prefilter="python")
-    with prefilter.search(str(fake)) as s:
-        got = list(prefilter.outcomes(list(s.feed(scanner.walk([str(tmp_path / "t")]))), s))
-    assert [(c.path, r[1], r[2]) for c, r in got] == [
-        (c.path, r[1], r[2]) for c, r in prefilter.outcomes(scanner.walk([str(tmp_path / "t")]), None)
-    ]
-    assert py.files_matched == sum(1 for _, r in got if r[0] is not None)
+    for tops in (None, [str(tmp_path / "t")]):  # folder by folder; and over the whole tree first
+        with prefilter.search(str(fake), tops) as s:
+            got = list(prefilter.outcomes(list(s.feed(scanner.walk([str(tmp_path / "t")]))), s))
+        assert [(c.path, r[1], r[2]) for c, r in got] == [
+            (c.path, r[1], r[2]) for c, r in prefilter.outcomes(scanner.walk([str(tmp_path / "t")]), None)
+        ]
+        assert py.files_matched == sum(1 for _, r in got if r[0] is not None)
 
 
 # Names ripgrep and the walk could see differently: case, dots, blanks, a line break, bytes that are not
@@ -201,10 +210,11 @@ def odd_tree(root: Path, names: list[str]) -> None:
 
 
 def assert_ripgrep_searched_every_candidate(top: str) -> None:
-    with prefilter.search(RG) as search:
-        folders = [f for f in search.feed(scanner.walk([top])) if isinstance(f, scanner.Folder) and f.names]
-        for f in folders:
-            assert search.hits(f) >= set(f.names), f.prefix
+    for tops in (None, [top]):  # folder by folder; over the whole tree
+        with prefilter.search(RG, tops) as search:
+            folders = [f for f in search.feed(scanner.walk([top])) if isinstance(f, scanner.Folder) and f.names]
+            for f in folders:
+                assert search.hits(f) >= set(f.names), f.prefix
 
 
 @needs_rg
@@ -241,6 +251,96 @@ def test_find_ripgrep_finds_the_wheel_beside_the_interpreter():
         prefilter.resolve("grep")
 
 
+# --------------------------------------------------------------------------------------------- the whole tree
+
+def tree_answers(top: str, vendored: bool = False) -> tuple[list[scanner.Folder], list[set[str] | None], prefilter.Search]:
+    """The folders with candidates of a walk of `top` fed to a search over `top` as a whole, and the names
+    ripgrep gave for each (None: read in Python)."""
+    with prefilter.search(RG, [top], vendored) as s:
+        folders = [f for f in s.feed(scanner.walk([top], include_vendored=vendored)) if isinstance(f, scanner.Folder) and f.names]
+        return folders, [s.hits(f) for f in folders], s
+
+
+def assert_every_hit_listed(folders, answers) -> None:
+    for f, names in zip(folders, answers):
+        holding = {n for n in f.names if has_literal(Path(f.directory, n).read_bytes())}
+        assert names is None or names >= holding, f.prefix
+
+
+@needs_rg
+@pytest.mark.parametrize("git", [False, True])
+def test_the_tree_run_answers_where_no_gitignore_decides(tmp_path, git):
+    """One ripgrep over the tree answers for every folder whose path and candidates no .gitignore pattern
+    could match; the others are searched folder by folder; the report is the same as reading in Python."""
+    every_kind_of_file(tmp_path / "t")
+    if not git:
+        (tmp_path / "t" / ".git" / "info" / "exclude").unlink()
+        (tmp_path / "t" / ".git" / "info").rmdir()
+        (tmp_path / "t" / ".git").rmdir()
+    top = str(tmp_path / "t")
+    folders, answers, s = tree_answers(top)
+    assert s.tree_found is not None and None not in answers
+    by_tree = {f.prefix for f in folders if not f.ruled}
+    # (src/ holds x.gen.ts, which *.gen.ts matches; src/legacy/ has its own .gitignore)
+    assert {top + "/names/", top + "/src/.hidden/"} <= by_tree and not {top + "/src/", top + "/src/legacy/"} & by_tree
+    assert_every_hit_listed(folders, answers)
+    same(run([top], mode="check", prefilter="python"), run([top], mode="check", prefilter="ripgrep"))
+    # as it lists them: the candidates of the tree's folders that hold a literal, each read while it reads
+    with prefilter.search(RG, [top]) as s:
+        walked = [f for f in s.feed(scanner.walk([top])) if isinstance(f, scanner.Folder)]
+        early = [c.path for c in s.early()]
+    tree = [f for f in walked if f.names and id(f) in s.tree_ids]
+    assert sorted(early) == sorted(f.prefix + n for f in tree for n in f.names if has_literal(Path(f.prefix + n).read_bytes()))
+
+
+# .gitignore files whose lines readers can take differently: a byte order mark (git skips it), a line that
+# is not UTF-8, lines pathspec cannot read, a pattern with no literal run (any path), negations, nesting.
+ODD_IGNORES = {
+    "bom": ("", "\ufeffgen/\nsrc/legacy/\n".encode()),
+    "latin-1": ("", "gen/\ncaf\xe9/\n".encode("latin-1")),
+    "unreadable-lines": ("", b"!\n[z-a]\ngen/\n"),
+    "any-path": ("", b"/*\n!/src/\n!/names/\n"),
+    "nested-any-path": ("src", b"*\n!*.ts\n!*/\n"),
+    "negations": ("src", b"*.js\n!legacy/\n!keep.js\n"),
+    "crlf": ("", b"gen/\r\n*.gen.ts\r\n"),
+}
+
+
+@needs_rg
+@pytest.mark.parametrize("case", sorted(ODD_IGNORES))
+def test_odd_gitignore_files_give_the_same_report(tmp_path, case):
+    every_kind_of_file(tmp_path)
+    folder, data = ODD_IGNORES[case]
+    put(tmp_path, os.path.join(folder, ".gitignore"), data=data)
+    put(tmp_path, "café/x.ts", KEY_JS)
+    put(tmp_path, "gen/keep.ts", KEY_JS)
+    same(run([str(tmp_path)], mode="check", prefilter="python"), run([str(tmp_path)], mode="check", prefilter="ripgrep"))
+    folders, answers, s = tree_answers(str(tmp_path))
+    assert_every_hit_listed(folders, answers)
+    if case in ("any-path", "nested-any-path"):
+        assert s.tree is None  # a pattern that may match any path: the tree's run is not used at all
+
+
+@pytest.mark.parametrize(
+    "prefix, expected",
+    [
+        ("t/gen/", True),  # a folder the walk left out
+        ("t/gen/deep/er/", True),  # inside one
+        ("t/src/", False),  # a walked folder is not pruned
+        ("t/other/", False),  # neither walked nor left out: a path spelt otherwise, or made meanwhile
+        ("./t/gen/", False),
+        ("elsewhere/gen/", False),
+        ("", False),
+    ],
+)
+def test_under_pruned(prefix, expected):
+    walked = {
+        "t/": scanner.Folder("t", "t/", [], [], 0, pruned=("gen", "node_modules")),
+        "t/src/": scanner.Folder("t/src", "t/src/", [], [], 0),
+    }
+    assert prefilter._under_pruned(prefix.replace("/", os.sep), {k.replace("/", os.sep): v for k, v in walked.items()}) is expected
+
+
 # --------------------------------------------------------------------------------------------- random trees
 
 NAME = st.sampled_from(["a", "B", "x.y", ".d", "é", "-n", "s p", "node_modules", "build", "gen", "k"])
@@ -255,12 +355,15 @@ FILES = st.dictionaries(
     max_size=12,
 )
 IGNORES = st.lists(st.sampled_from(["gen/", "*.md", "!keep.md", "/a.ts", "s p/", "**/x.y/*", "*.JS", "k"]), max_size=3)
+MORE_IGNORES = st.lists(st.sampled_from(["gen/", "!gen/", "/a.ts", "**/x.y/*", "k", "a/**/b", "[ab].ts", "é*", "!*.ts",
+                                         "[z-a]", "*", "\ufeffk", "x.y", " k ", "\\#h", "?.py"]), max_size=3)
 
 
 @needs_rg
 @settings(max_examples=25, deadline=None)
-@given(files=FILES, ignores=IGNORES, vendored=st.booleans())
-def test_random_trees_give_the_same_report(files, ignores, vendored):
+@given(files=FILES, ignores=IGNORES, nested=st.tuples(st.sampled_from(["a", "gen", "s p", "x.y/k"]), MORE_IGNORES),
+       vendored=st.booleans(), git=st.booleans())
+def test_random_trees_give_the_same_report(files, ignores, nested, vendored, git):
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)
         for rel, body in files.items():
@@ -269,8 +372,15 @@ def test_random_trees_give_the_same_report(files, ignores, vendored):
             except (IsADirectoryError, NotADirectoryError, FileExistsError):
                 continue  # a name used both as a file and as a folder
         put(root, ".gitignore", "".join(line + "\n" for line in ignores))
+        try:
+            put(root, os.path.join(nested[0], ".gitignore"), "".join(line + "\n" for line in nested[1]))
+        except (IsADirectoryError, NotADirectoryError, FileExistsError):
+            pass
+        if git:
+            (root / ".git").mkdir()
         py = run([d], mode="check", prefilter="python", include_vendored=vendored)
         same(py, run([d], mode="check", prefilter="ripgrep", include_vendored=vendored))
+        assert_every_hit_listed(*tree_answers(d, vendored)[:2])
 
 
 # --------------------------------------------------------------------------------------------- never filtered out

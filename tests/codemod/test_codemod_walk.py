@@ -226,10 +226,20 @@ def test_a_pattern_matches_only_paths_holding_its_needle(pattern, path, is_dir):
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(lines=st.lists(PATTERN_TEXT, max_size=4), prefix=st.sampled_from(["", "a/", "gen/x/", "s p/", "#/"]), names=st.lists(PATH.filter(lambda p: "/" not in p), max_size=5))
 def test_undecided_means_no_pattern_decides(lines, prefix, names):
     spec = spec_of(lines)
     rules = scanner._Rules(spec, scanner._screen(spec), scanner._needles(spec))
     if scanner._undecided([(prefix, rules)], names):
         assert all(spec.check_file(prefix + n).include is None for n in names)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_pattern(tmp_path):
+    """git skips a UTF-8 byte order mark at the start of a .gitignore."""
+    put(tmp_path, ".gitignore", "\ufeffgen/\n".encode())
+    put(tmp_path, "gen/a.ts", KEY)
+    put(tmp_path, "src/a.ts", KEY)
+    skips: list[tuple[str, str]] = []
+    found = [c.path for c in iter_candidates([str(tmp_path)], on_skip=lambda r, p: skips.append((r, p)))]
+    assert found == [str(tmp_path / "src" / "a.ts")] and ("gitignored", str(tmp_path / "gen")) in skips
