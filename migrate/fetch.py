@@ -9,7 +9,7 @@ from typing import Callable
 
 from migrate.jira.client import JiraClient
 from migrate.jira.throttle import shared_cooldown
-from migrate.model import Scheme, SiteInfo
+from migrate.model import Project, Scheme, SiteInfo
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total); total 0 when unknown
 
@@ -20,6 +20,8 @@ class SiteData:
     schemes: tuple[Scheme, ...]
     projects_by_scheme: dict[int, list[str]] = field(default_factory=dict)
     projects_fetched: bool = False
+    # the project list the map was read from, so the site-wide scan does not read it a second time
+    projects: tuple[Project, ...] | None = None
 
 
 def fetch_site(client: JiraClient, *, with_projects: bool = True, progress: Progress | None = None) -> SiteData:
@@ -29,6 +31,7 @@ def fetch_site(client: JiraClient, *, with_projects: bool = True, progress: Prog
     report("schemes", 1, 0)
     schemes = tuple(client.list_schemes())
     mapping: dict[int, list[str]] = {}
+    projects: list[Project] | None = None
     if with_projects:
         report("projects", 0, 0)
         projects = client.search_projects()
@@ -46,4 +49,5 @@ def fetch_site(client: JiraClient, *, with_projects: bool = True, progress: Prog
                 mapping.setdefault(sid, []).append(p.key)
         mapping = {k: sorted(v) for k, v in mapping.items()}
     report("done", 1, 1)
-    return SiteData(site=site, schemes=schemes, projects_by_scheme=mapping, projects_fetched=with_projects)
+    return SiteData(site=site, schemes=schemes, projects_by_scheme=mapping, projects_fetched=with_projects,
+                    projects=tuple(projects) if projects is not None else None)

@@ -88,7 +88,7 @@ def _emit(plan: Plan, path: Path, pid: str, as_json: bool, code: int, scan: Scan
 def scan_for_plan(client, data) -> ScanResult | None:
     """The site-wide scan, reusing what the plan read; a scan that fails never fails the plan."""
     try:
-        return scan_site(client, site=data.site, schemes=data.schemes)
+        return scan_site(client, site=data.site, schemes=data.schemes, projects=data.projects)
     except MigrateError as e:
         err.print(Text(f"warning: site-wide scan skipped: {e.message} (`migrate scan` to retry)", style="yellow"))
         return None

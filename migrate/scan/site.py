@@ -219,6 +219,7 @@ def scan_site(
     *,
     site: SiteInfo | None = None,
     schemes: Sequence[Scheme] | None = None,
+    projects: Sequence[Project] | None = None,
     workflow_api: str = "auto",
     workflow_xml_files: Sequence[Path | str] = (),
     progress: Progress | None = None,
@@ -236,11 +237,11 @@ def scan_site(
     findings = hidden_grants(site, schemes) + xml_findings
     scanned: dict[str, int] = {"schemes": len(schemes), "workflow_xml_files": len(workflow_xml_files)}
     report("scan: projects", 0, 0)
-    projects: list[Project] = []
-    try:
-        projects = client.search_projects()
-        scanned["projects"] = len(projects)
-        findings += team_managed(projects, schemes)
+    project_list: list[Project] = []
+    try:  # the plan passes the list it read for its project map: one read of it per run
+        project_list = list(projects) if projects is not None else client.search_projects()
+        scanned["projects"] = len(project_list)
+        findings += team_managed(project_list, schemes)
     except PermissionDeniedError as e:
         findings.append(Denied(fetch.PROJECTS, e.status).finding())
     if client.api_version == "3":
@@ -250,7 +251,7 @@ def scan_site(
                 findings += _legacy_workflows(client, scanned)
             else:
                 try:
-                    findings += _bulk_workflows(client, projects, scanned)
+                    findings += _bulk_workflows(client, project_list, scanned)
                 except NotFoundError:
                     if workflow_api == "bulk":
                         raise

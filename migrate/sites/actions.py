@@ -124,7 +124,7 @@ def plan_site(
 def _scan_beside(client: JiraClient, data: Any, plan_path: Path) -> dict[str, Any]:
     """The site-wide scan, saved beside the plan; a failed scan is noted, never fails the site's plan."""
     try:
-        result = scan_site(client, site=data.site, schemes=data.schemes)
+        result = scan_site(client, site=data.site, schemes=data.schemes, projects=data.projects)
     except MigrateError as e:
         return {"scan": {"error": redact(e.message)}}
     except Exception as e:  # noqa: BLE001 - the plan is saved: a scan bug must not turn the site's row into an error

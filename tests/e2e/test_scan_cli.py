@@ -68,6 +68,19 @@ def test_plan_show_and_no_scan(sandbox, env, cli):
     assert after.get(("GET", "/rest/api/3/workflows/search")) == before.get(("GET", "/rest/api/3/workflows/search"))
 
 
+def test_plan_reads_the_project_list_once(sandbox, env, cli):
+    """The project map and the scan's team-managed check share one read of the project list;
+    `--no-projects` leaves the scan to read it itself."""
+    def searches():
+        return sandbox.request_counts().get(("GET", "/rest/api/3/project/search"), 0)
+
+    n0 = searches()
+    assert cli("plan", "--out", "p.json").exit_code == 0
+    assert searches() - n0 == 1
+    doc = json.loads(cli("plan", "--no-projects", "--json", "--out", "q.json").stdout)
+    assert searches() - n0 == 2 and doc["scan"]["scanned"]["projects"] > 0
+
+
 def test_plan_survives_a_failing_scan(sandbox, env, cli):
     sandbox.set_faults("500@GET:/workflows/search=20x,retry-after-503=0")
     r = cli("plan", "--out", "p.json")
