@@ -166,8 +166,10 @@ class _HolderTable:
 
     def index(self, holder: Any) -> Any:
         i = self._by_object.get(id(holder))
-        if i is not None:
-            return i
+        return i if i is not None else self.new_index(holder)
+
+    def new_index(self, holder: Any) -> Any:
+        """index() of a holder object not seen yet (what _change_row calls: it looked it up already)."""
         if type(holder) is Holder and not holder.extra:
             text = _encoder.encode(holder)
         else:
@@ -175,19 +177,6 @@ class _HolderTable:
                 text = _encoder.encode(Holder.from_json(holder if isinstance(holder, dict) else holder.to_json()))
             except (MigrateError, TypeError, ValueError, AttributeError, msgspec.EncodeError):
                 return holder  # laid out as it is, for the loader to refuse
-        i = self._by_text.get(text)
-        if i is None:
-            i = self._by_text[text] = len(self.rows)
-            self.rows.append(text)
-        self._by_object[id(holder)] = i
-        self._alive.append(holder)
-        return i
-
-    def new_index(self, holder: Any) -> Any:
-        """index() of a holder object not seen yet (what _change_row calls: it looked it up already)."""
-        if type(holder) is not Holder or holder.extra:
-            return self.index(holder)  # a holder as JSON, or built by hand: the slow path
-        text = _encoder.encode(holder)
         i = self._by_text.get(text)
         if i is None:
             i = self._by_text[text] = len(self.rows)
