@@ -168,9 +168,7 @@ def _worker(job: Job, index: int, out: Any, stop: Any) -> None:
         return _one(job, by_name[spec.name], stop, progress.for_site(spec.name), clients)
 
     def skipped(spec: SiteSpec) -> SiteOutcome:
-        base = dict(by_name[spec.name].base)
-        return SiteOutcome(site=spec.name, url=spec.url, action=job.action, status="skipped", exit_code=EXIT_ERROR,
-                           state=SKIPPED, **base)
+        return _skipped(by_name[spec.name], job.action)
 
     try:
         outcomes, interrupted = run_on_threads(
@@ -221,14 +219,32 @@ def run_in_workers(
     level = logging.getLogger("migrate").getEffectiveLevel()
     per_worker = max(1, -(-max(1, int(parallel)) // len(shares)))
     procs = []
-    for i, share in enumerate(shares):
-        job = Job(action, share, per_worker, interruptible, dict(env), environ, dict(options), level)
-        p = ctx.Process(target=_worker, args=(job, i, out, halt), name=f"migrate-sites-{i}", daemon=True)
-        p.start()
-        procs.append(p)
-    emit = on_event or (lambda site, stage, detail: None)
     results: dict[int, list[SiteOutcome]] = {}
     interrupted = False
+    ctrl_c = 0
+    p = None
+    try:
+        for i, share in enumerate(shares):
+            job = Job(action, share, per_worker, interruptible, dict(env), environ, dict(options), level)
+            p = ctx.Process(target=_worker, args=(job, i, out, halt), name=f"migrate-sites-{i}", daemon=True)
+            p.start()
+            procs.append(p)
+    except KeyboardInterrupt:
+        if p is not None and p not in procs and p.pid is not None:
+            procs.append(p)  # started just before the Ctrl-C: it winds down and reports like the others
+        # Ctrl-C while the worker processes start (a second or more on a loaded machine): the started ones
+        # wind down as at any other time and report; the sites of the others were not started
+        if not interruptible:
+            for p in procs:
+                p.terminate()
+            raise
+        ctrl_c = 1
+        halt.set()
+        stop.set()
+        interrupted = True
+        for i in range(len(procs), len(shares)):
+            results[i] = [_skipped(t, action) for t in shares[i]]
+    emit = on_event or (lambda site, stage, detail: None)
     waiting_since: dict[int, float] = {}
     if progress is not None:
         progress.start()
@@ -253,7 +269,6 @@ def run_in_workers(
         elif kind == "crash":
             results[msg[1]] = [_lost(t, action, f"its worker process failed: {msg[2]}") for t in shares[msg[1]]]
 
-    ctrl_c = 0
     try:
         while len(results) < len(shares):
             try:
@@ -286,6 +301,11 @@ def run_in_workers(
             p.join(timeout=5)
     rows = {o.site: o for share in results.values() for o in share}
     return [rows[t.spec.name] for t in tasks], interrupted
+
+
+def _skipped(task: SiteTask, action: str) -> SiteOutcome:
+    return SiteOutcome(site=task.spec.name, url=task.spec.url, action=action, status="skipped", exit_code=EXIT_ERROR,
+                       state=SKIPPED, **task.base)
 
 
 def _lost(task: SiteTask, action: str, why: str) -> SiteOutcome:

@@ -105,3 +105,35 @@ def test_ctrl_c_stops_every_worker_before_its_next_write(nine, sandbox_factory):
     again = apply_sites(prepare_sites(load_sites(f), Path("plans/sites")), parallel=9, client_factory=SiteClients(), processes=2)
     assert again.exit_code == 0, [(o.site, o.state, o.message) for o in again.outcomes]
     assert all(sb.stats()["duplicate_grant_400s"] == 0 for sb in boxes.values())
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one CPU: the sites run on threads")
+def test_ctrl_c_while_the_worker_processes_start(nine, monkeypatch):
+    """Ctrl-C before every worker process is running (it can take seconds on a loaded machine): the started
+    worker winds down and reports, the other worker's sites are `skipped`, nothing escapes as a traceback,
+    and a second run finishes the job."""
+    import multiprocessing.context as mpc
+
+    boxes, f = nine
+    assert run("sites", "plan", f, "--no-scan").exit_code == 0
+    real_start = mpc.ForkServerProcess.start
+    started = []
+
+    def start(self):
+        if started:
+            raise KeyboardInterrupt  # the second worker: as if Ctrl-C came while it was being started
+        started.append(self)
+        real_start(self)
+
+    with monkeypatch.context() as m:
+        m.setattr(mpc.ForkServerProcess, "start", start)
+        result = apply_sites(prepare_sites(load_sites(f), Path("plans/sites")), parallel=9,
+                             client_factory=SiteClients(), processes=2)
+    assert result.interrupted and len(started) == 1
+    states = {o.site: o.state for o in result.outcomes}
+    assert set(states) == set(NAMES) and set(states.values()) <= {"partial", "skipped", "done"}
+    assert "skipped" in states.values()
+    again = apply_sites(prepare_sites(load_sites(f), Path("plans/sites")), parallel=9, client_factory=SiteClients(),
+                        processes=2)
+    assert again.exit_code == 0, [(o.site, o.state, o.message) for o in again.outcomes]
+    assert all(sb.stats()["duplicate_grant_400s"] == 0 and sb.stats()["scheme_puts"] == 0 for sb in boxes.values())
