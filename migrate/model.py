@@ -212,7 +212,7 @@ class Grant(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, forbid_un
     holder: Holder
     id: int | None = None
     link: msgspec.Raw | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="self")  # kept undecoded
-    extra: Mapping[str, Any] = msgspec.field(default_factory=dict, name="+extra")
+    extra: Mapping[str, Any] = msgspec.field(default=_EMPTY, name="+extra")  # one shared empty map, not one per object
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Grant):
@@ -454,7 +454,12 @@ class _WireSchemeList(msgspec.Struct, gc=False):
     permissionSchemes: list[msgspec.Raw]
 
 
+class _WireSchemes(msgspec.Struct, gc=False):
+    permissionSchemes: list[_WireScheme]
+
+
 _wire_list = msgspec.json.Decoder(_WireSchemeList)
+_wire_schemes = msgspec.json.Decoder(_WireSchemes)
 _wire_scheme = msgspec.json.Decoder(_WireScheme)
 _holder_decoder = msgspec.json.Decoder(Holder)
 
@@ -471,13 +476,19 @@ def _new_holder(text: bytes, holders: dict[bytes, Holder]) -> Holder:
     return h
 
 
-def _scheme_from_wire(w: _WireScheme, holders: dict[bytes, Holder]) -> Scheme:
-    known = holders.get
+def _scheme_from_wire(w: _WireScheme, holders: dict[bytes, Holder], keys: dict[str, str]) -> Scheme:
+    known, key = holders.get, keys.get
+    # A site's holders and permission keys recur in scheme after scheme: each becomes one shared object
+    # (the same JSON, the same holder), so half a million grants hold a few thousand distinct parts.
     grants = tuple(
         [
-            Grant(g.permission, known(text) or _new_holder(text, holders), g.id, g.link)
+            Grant(
+                key(p := g.permission) or keys.setdefault(p, p),
+                known(text := bytes(g.holder)) or _new_holder(text, holders),
+                g.id,
+                g.link,
+            )
             for g in w.permissions or ()
-            for text in (bytes(g.holder),)
         ]
     )
     extra: dict[str, Any] = {}
@@ -510,6 +521,19 @@ def parse_scheme_list(body: bytes) -> list[Scheme]:
 
 
 def _parse_scheme_list(body: bytes) -> list[Scheme]:
+    # The usual case, every scheme in the documented shape: one pass over the body. Anything else (one
+    # scheme with an undocumented field is enough) goes scheme by scheme below, each the best way it can.
+    holders: dict[bytes, Holder] = {}
+    keys: dict[str, str] = {}
+    try:
+        wire: list[Any] = _wire_schemes.decode(body).permissionSchemes
+        out = []
+        for i, w in enumerate(wire):
+            wire[i] = None  # each scheme's wire objects go as soon as it is built: the model reuses their memory
+            out.append(_scheme_from_wire(w, holders, keys))
+        return out
+    except (msgspec.DecodeError, RecursionError, _Lenient):
+        pass
     try:
         listing = _wire_list.decode(body)
     except (msgspec.DecodeError, RecursionError):
@@ -522,10 +546,10 @@ def _parse_scheme_list(body: bytes) -> list[Scheme]:
             raise InvalidResponseError("GET /permissionscheme did not return {permissionSchemes: [...]}") from None
         return [Scheme.from_json(s) for s in data["permissionSchemes"]]
     out: list[Scheme] = []
-    holders: dict[bytes, Holder] = {}
+    holders.clear()
     for raw in listing.permissionSchemes:
         try:
-            out.append(_scheme_from_wire(_wire_scheme.decode(raw), holders))
+            out.append(_scheme_from_wire(_wire_scheme.decode(raw), holders, keys))
             continue
         except (msgspec.DecodeError, RecursionError, _Lenient):
             pass

@@ -18,6 +18,7 @@ keep working; they are never written any more.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from datetime import datetime, timezone
@@ -190,20 +191,25 @@ def _kept(extra: Any) -> dict[str, Any]:
     return {k: v for k, v in extra.items() if k != "self"} if extra else {}
 
 
+def _grant_row(g: Grant, table: _HolderTable) -> tuple:
+    """A grant's row when it has fields beyond id, permission and holder (kept but for its REST link)."""
+    kept = _kept(g.extra)
+    return (g.id, g.permission, table.index(g.holder), kept) if kept else (g.id, g.permission, table.index(g.holder))
+
+
 def _change_row(c: SchemeChange, table: _HolderTable) -> bytes:
-    # one loop over the grants, the holder table's lookups inline: a big plan has half a million grants
-    seen, new_index = table._by_object, table.new_index
-    before = []
-    for g in c.before:
-        h = g.holder
-        i = seen.get(id(h))  # a holder shared across schemes is looked up once
-        if i is None:
-            i = new_index(h)
-        extra = _kept(g.extra) if g.extra else None
-        before.append((g.id, g.permission, i, extra) if extra else (g.id, g.permission, i))
+    # Comprehensions with the holder table's lookup inline (a holder shared across schemes is encoded
+    # once): a big plan has half a million grants.
+    seen, new_index = table._by_object.get, table.new_index
+    before = [
+        (g.id, g.permission, i if (i := seen(id(g.holder))) is not None else new_index(g.holder))
+        if not g.extra
+        else _grant_row(g, table)
+        for g in c.before
+    ]
     ops = []
     for o in c.operations:
-        i = seen.get(id(o.holder))
+        i = seen(id(o.holder))
         if i is None:
             i = new_index(o.holder)
         ops.append((o.action, o.permission, i, o.grant_id) if o.grant_id is not None else (o.action, o.permission, i))
@@ -304,10 +310,21 @@ def _header(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _array(name: bytes, rows: list[bytes]) -> bytes:
+def _array(name: bytes, rows: list[bytes], *, join: bool) -> Iterator[bytes]:
+    """A top-level array, one row per line, in pieces: many small rows (holders) joined into one, big rows
+    (scheme changes, up to megabytes each) one by one, never copied."""
     if not rows:
-        return b'  "' + name + b'": [],\n'
-    return b'  "' + name + b'": [\n    ' + b",\n    ".join(rows) + b"\n  ],\n"
+        yield b'  "' + name + b'": [],\n'
+        return
+    yield b'  "' + name + b'": [\n    '
+    if join:
+        yield b",\n    ".join(rows)
+    else:
+        yield rows[0]
+        for row in rows[1:]:
+            yield b",\n    "
+            yield row
+    yield b"\n  ],\n"
 
 
 def _layout(
@@ -323,11 +340,11 @@ def _layout(
     head = [b"{\n"]
     for key, value in fields.items():
         head.append(b"  " + _encoder.encode(key) + b": " + _encoder.encode(value) + b",\n")
-    pieces = [b"".join(head), _array(b"holders", holders)]
-    if changes is not None:
-        pieces.append(_array(b"changes", changes[:0]) if not changes else b'  "changes": [\n')
-        for i, row in enumerate(changes):
-            pieces.append(b"    " + row + (b",\n" if i + 1 < len(changes) else b"\n  ],\n"))
+    pieces = itertools.chain(
+        (b"".join(head),),
+        _array(b"holders", holders, join=True),
+        _array(b"changes", changes, join=False) if changes is not None else (),
+    )
     for piece in pieces:
         digest.update(piece)
         yield piece

@@ -155,3 +155,65 @@ def test_parse_permissions_is_a_map_keyed_by_key():
     assert perms["VIEW_ISSUES"].name == "View Issues"
     with pytest.raises(InvalidResponseError):
         parse_permissions({"permissions": []})
+
+
+# --------------------------------------------------------------------------- the scheme list's parser
+#
+# parse_scheme_list decodes a body in the documented shape in one typed pass, and falls back scheme by
+# scheme (then to the lenient parser) for anything else. Whatever the path, the schemes must be the ones
+# Scheme.from_json gives, field for field.
+
+_HOLDER_JSON = st.sampled_from([raw for raw, _, _ in HOLDERS]) | st.fixed_dictionaries(
+    {"type": st.sampled_from(["group", "user", "projectRole"]), "parameter": _TEXT, "value": _TEXT}
+)
+# shapes that are not the documented one: each sends its scheme (or the whole body) down a slower path
+_ODD_GRANT = st.sampled_from([
+    {"holder": {"type": "anyone", "+extra": {"x": 1}}},  # a field named like the model's spare slot
+    {"holder": {"type": "anyone", "note": "undocumented"}},
+    {"holder": {"type": "group", "parameter": "g", "value": "g", "group": {"name": "g"}}, "undocumented": True},
+    {"holder": {"type": "anyone"}, "id": "10001"},  # an id sent as a string
+])
+_GRANT = st.builds(
+    lambda perm, holder, gid: {"id": gid, "self": f"https://x/permission/{gid}", "permission": perm, "holder": holder},
+    st.sampled_from(["BROWSE_PROJECTS", "VIEW_ISSUES", "ADMINISTER_PROJECTS", "É \"odd\" key"]),
+    _HOLDER_JSON,
+    st.integers(1, 10**6),
+)
+
+
+@st.composite
+def _scheme_json(draw, sid: int) -> dict:
+    grants = draw(st.lists(_GRANT, max_size=5))
+    if draw(st.booleans()) and draw(st.booleans()):
+        odd = dict(draw(_ODD_GRANT))
+        odd.setdefault("permission", "BROWSE_PROJECTS")
+        odd.setdefault("id", sid * 100)
+        grants.append(odd)
+    out = {"id": sid, "self": f"https://x/permissionscheme/{sid}", "name": draw(_TEXT), "permissions": grants}
+    extra = draw(st.sampled_from([{}, {"description": "d"}, {"expand": "permissions"}, {"scope": {"type": "PROJECT"}},
+                                  {"undocumented": 1}, {"id": str(sid)}]))
+    return out | extra
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 6).flatmap(lambda n: st.tuples(*[_scheme_json(10000 + i) for i in range(n)])))
+def test_scheme_list_parser_gives_what_the_lenient_parser_gives(schemes):
+    from migrate.model import parse_scheme_list
+
+    body = json.dumps({"permissionSchemes": list(schemes)}).encode()
+    got = parse_scheme_list(body)
+    want = [Scheme.from_json(s) for s in schemes]
+    assert got == want
+    assert [s.to_json() for s in got] == [s.to_json() for s in want]
+    # the same holder JSON is one holder object, and each permission key one string, across the schemes
+    by_text: dict[str, object] = {}
+    keys: dict[str, object] = {}
+    for s, raw in zip(got, schemes):
+        documented = all(set(g) <= {"id", "self", "permission", "holder"} and isinstance(g.get("id"), int)
+                         and set(g["holder"]) <= {"type", "parameter", "value", "group"} for g in raw["permissions"])
+        if not documented or set(raw) - {"id", "self", "name", "permissions", "description", "expand", "scope"} \
+                or not isinstance(raw["id"], int):
+            continue
+        for g, rg in zip(s.grants, raw["permissions"]):
+            assert by_text.setdefault(json.dumps(rg["holder"]), g.holder) is g.holder
+            assert keys.setdefault(g.permission, g.permission) is g.permission
