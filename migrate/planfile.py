@@ -23,6 +23,7 @@ import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Iterator, Literal
 
 import msgspec
@@ -58,13 +59,16 @@ HolderIndex = Annotated[int, msgspec.Meta(ge=0)]
 Key = Annotated[str, msgspec.Meta(min_length=1)]
 
 
+_NO_EXTRA: Any = MappingProxyType({})
+
+
 class GrantRow(msgspec.Struct, array_like=True, gc=False):
     """[id, permission, holder index, {other fields the site sent}?]"""
 
     id: int | None
     permission: Key
     holder: HolderIndex
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = msgspec.field(default=_NO_EXTRA)  # shared: half a million rows have none
 
 
 class OperationRow(msgspec.Struct, array_like=True, gc=False):
