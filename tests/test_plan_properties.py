@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from migrate.model import ADDON_ROLE_NAME, Grant, Holder, PermissionInfo, Scheme, SiteInfo, fingerprint_grants
 from migrate.plan import Plan, SchemeChange, make_plan, plan_scheme
-from migrate.planfile import load_plan, plan_from_json, plan_to_json, save_plan
+from migrate.planfile import encode_plan, encode_plan_doc, load_plan, plan_from_json, plan_to_json, save_plan
 from migrate.rules import BROWSE_SPLIT, ISSUE_SCOPED, Rule
 
 B, VP, VI = "BROWSE_PROJECTS", "VIEW_PROJECTS", "VIEW_ISSUES"
@@ -211,7 +211,10 @@ def test_plan_file_round_trip(plan):
     with tempfile.TemporaryDirectory() as d:
         path = save_plan(plan, directory=Path(d))
         loaded = load_plan(path)
+        written = path.read_bytes()
     assert loaded == plan
+    # the file is the same bytes whether laid out from the plan, from its JSON document or from the loaded plan
+    assert written == encode_plan(plan) == encode_plan_doc(plan_to_json(plan)) == encode_plan(loaded)
     assert loaded.meta.get("projects_mapped") == plan.meta["projects_mapped"]
     # what a loaded plan would write back is byte-for-byte what was saved: same checksum, same plan id
     assert plan_to_json(loaded) == doc
