@@ -469,4 +469,4 @@ def until_stopped(progress: Progress, stop: "threading.Event | RunStop") -> Prog
 
 def request_delta(client, before: dict[str, int]) -> dict[str, int]:
     """Requests sent since `before` (a copy of client.stats), by kind, leaving out kinds with none."""
-    return {k: v - before.get(k, 0) for k, v in client.stats.items() if v - before.get(k, 0)}
+    return {k: v - before.get(k, 0) for k, v in dict(client.stats).items() if v - before.get(k, 0)}

@@ -25,9 +25,15 @@ GRACE_SECONDS = 1.0
 
 
 def retried(stats: Mapping[str, int]) -> int:
-    """Answers that made a client wait or re-read: 429s, 5xx and lost connections, from JiraClient.stats."""
+    """Answers that made a client wait or re-read: 429s, 5xx and lost connections, from JiraClient.stats.
+
+    The client's worker threads add keys while a progress line is being made: the sum is over a copy
+    (one C-level step under the interpreter lock), since iterating the live dict can raise "dictionary
+    changed size during iteration" and fail the site whose progress asked."""
     return sum(
-        v for k, v in stats.items() if k == "status:429" or k.startswith("status:5") or k.startswith("transport:")
+        v
+        for k, v in dict(stats).items()
+        if k == "status:429" or k.startswith("status:5") or k.startswith("transport:")
     )
 
 

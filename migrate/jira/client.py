@@ -218,7 +218,7 @@ class JiraClient:
 
     @property
     def request_count(self) -> int:
-        return sum(v for k, v in self.stats.items() if k.startswith("http:"))
+        return sum(v for k, v in dict(self.stats).items() if k.startswith("http:"))
 
     def _send_once(
         self, method: str, path: str, *, params: Any = None, body: Any = None, decode: Decode | None = None
