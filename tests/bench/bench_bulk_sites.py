@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import requests  # noqa: E402
 
-from tests.bench._common import ROOT, flush, print_machine, save_results, table  # noqa: E402
+from tests.bench._common import ROOT, compile_package, flush, print_machine, save_results, table  # noqa: E402
 
 _HOST = r"""
 import json, sys
@@ -241,6 +241,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",")]
     print_machine()
+    compile_package()
     print(f"sites: {args.schemes} generated schemes each, latency {args.latency:g} ms, Cloud burst limits; "
           f"`migrate sites apply --parallel N`, median of {args.repeat}")
     flush()
