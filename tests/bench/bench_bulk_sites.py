@@ -13,7 +13,8 @@ every site's grants are its plan's after-state, no duplicate-grant 400, no PUT.
 The machine's CPUs also run the N local sites, so the CPU each request costs on both ends shows in the
 ratio. The table gives the machine's CPU use during the runs, the local sites' share, what else ran
 meanwhile (other processes on the machine), and the CPU of migrate's own processes (its worker
-processes included, start-up included), per request sent. Benchmarks never assert on time.
+processes included, start-up included), per request sent. migrate is byte-compiled first, and the processes
+started may write .pyc files, as an install's do (compile_package). Benchmarks never assert on time.
 """
 
 from __future__ import annotations
