@@ -456,16 +456,21 @@ def apply_plan(
             notes=notes + ([f"run stopped early: {fatal[0]}"] if fatal else []),
         )
         writer.close(counts=result.counts)
-        result.history_state = _record(ledger, plan, pid, result, writer, plan_path=plan_path, account=account)
+        result.history_state = _record(ledger, plan, pid, result, writer, entries, plan_path=plan_path, account=account)
         return result
 
 
-def _record(ledger: Ledger, plan: Plan, pid: str, result: ApplyResult, writer: GrantWriter, *, plan_path, account) -> str | None:
+def _record(
+    ledger: Ledger, plan: Plan, pid: str, result: ApplyResult, writer: GrantWriter, entries: Sequence[dict[str, Any]],
+    *, plan_path, account,
+) -> str | None:
     """Append the run to the site's history, right after the journal's end line. A run that wrote nothing
     and changes nothing the history says (e.g. a second apply) adds no line, so it cannot move the plan
-    later in the chain than plans applied after it."""
+    later in the chain than plans applied after it. `entries` is the journal as the run found it (the site
+    lock kept anyone else from adding to it since): with the writer's own intents, what the whole journal
+    says, without reading it again."""
     done = {o.scheme_id for o in result.schemes if o.done}
-    touched = done | journaled_schemes(Journal.read(writer.path))
+    touched = done | journaled_schemes(entries) | writer.intents
     state = APPLIED if len(done) == len(plan.changes) else PARTIAL
     known = ledger.current().get(pid)
     if not writer.opened:

@@ -189,6 +189,7 @@ class GrantWriter:
         self._journal: Journal | None = None
         self._lock = threading.Lock()
         self.lines = 0
+        self.intents: set[int] = set()  # schemes this run journaled a write for (as journaled_schemes reads them)
 
     # journal ---------------------------------------------------------------
 
@@ -207,6 +208,8 @@ class GrantWriter:
                 self._append({"event": "begin", **self.header})
             journal = self._journal
             line = self._append(entry)
+            if entry.get("phase") == "intent" and isinstance(entry.get("scheme"), int):
+                self.intents.add(entry["scheme"])
         journal.sync(line)
         self.point(f"journal:{entry.get('op', entry.get('event'))}:{entry.get('phase', '')}")
 

@@ -397,13 +397,18 @@ class Scheme:
         return None
 
     def to_json(self) -> dict[str, Any]:
+        out = self.fields_json()
+        out["permissions"] = [g.to_json() for g in self.grants]
+        return out
+
+    def fields_json(self) -> dict[str, Any]:
+        """to_json() but for the grants."""
         out: dict[str, Any] = dict(self.extra)
         out.update({"id": self.id, "name": self.name})
         if self.description is not None:
             out["description"] = self.description
         if self.scope:
             out["scope"] = dict(self.scope)
-        out["permissions"] = [g.to_json() for g in self.grants]
         return out
 
     @classmethod

@@ -72,16 +72,23 @@ class Assessment:
 
 
 def assess(change: SchemeChange, current: Scheme) -> Assessment:
-    op_keys = {o.key for o in change.operations}
+    # every grant's and operation's key made once: apply assesses each scheme before and after its writes
+    adds, removes = change.adds, change.removes
+    add_keys = [o.key for o in adds]
+    remove_keys = [o.key for o in removes]
+    op_keys = {*add_keys, *remove_keys}
+    current_keys = [g.key for g in current.grants]
     by_key: dict[tuple, list[Grant]] = defaultdict(list)
-    for g in current.grants:
-        by_key[g.key].append(g)
+    for k, g in zip(current_keys, current.grants):
+        by_key[k].append(g)
 
-    adds_needed = tuple(o for o in change.adds if o.key not in by_key)
+    adds_needed = tuple(o for o, k in zip(adds, add_keys) if k not in by_key)
     removes_needed: list[tuple[Operation, Grant]] = []
     taken: set[int] = set()
-    for o in change.removes:
-        cands = [g for g in by_key.get(o.key, ()) if id(g) not in taken]
+    first_op: dict[tuple, Operation] = {}
+    for o, k in zip(removes, remove_keys):
+        first_op.setdefault(k, o)
+        cands = [g for g in by_key.get(k, ()) if id(g) not in taken]
         if not cands:
             continue
         # The plan's grant id is only a hint: a re-created grant with the same key is removed just the same.
@@ -90,23 +97,20 @@ def assess(change: SchemeChange, current: Scheme) -> Assessment:
         removes_needed.append((o, pick))
     # A key the plan removes may be carried by more grants than it has remove ops for (a duplicate created
     # by someone else): those must go too, or the planned after-state is not reached.
-    remove_keys = {o.key for o in change.removes}
-    for k in remove_keys:
-        op = next(o for o in change.removes if o.key == k)
+    for k, op in first_op.items():
         for g in by_key.get(k, ()):
             if id(g) not in taken:
                 taken.add(id(g))
                 removes_needed.append((op, g))
 
-    before_out = {g.key: g for g in change.before if g.key not in op_keys}
-    current_out = {g.key: g for g in current.grants if g.key not in op_keys}
+    before_out = {k: g for g in change.before if (k := g.key) not in op_keys}
+    current_out = {k: g for k, g in zip(current_keys, current.grants) if k not in op_keys}
     foreign_added, tolerated = [], []
     for k, g in current_out.items():
         if k not in before_out:
             (tolerated if g.holder.is_addon_role else foreign_added).append(g)
     foreign_removed = [g for k, g in before_out.items() if k not in current_out]
-    add_keys = {o.key for o in change.adds}
-    duplicates = tuple(k for k in add_keys if len(by_key.get(k, ())) > 1)
+    duplicates = tuple(k for k in set(add_keys) if len(by_key.get(k, ())) > 1)
     return Assessment(
         adds_needed=adds_needed,
         removes_needed=tuple(removes_needed),

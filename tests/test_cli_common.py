@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import functools
 import json
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from migrate.cli.common import hoist_verbosity, rewrite_aliases
+from migrate.cli import common
+from migrate.cli.common import hoist_verbosity, json_text, rewrite_aliases
 from migrate.errors import ConfigError
 from migrate.rules import BROWSE_SPLIT, Rule, check_rule_against_site, check_rule_offline, did_you_mean
 from migrate.siteurl import same_site, site_key
@@ -161,3 +165,24 @@ def test_write_sarif_writes_the_document_whole_and_a_failure_becomes_one_of_the_
     write_sarif(tmp_path / "missing-folder" / "out.sarif", lambda: {"runs": []}, errors)
     assert len(errors) == 1 and errors[0][1].startswith("cannot write SARIF: ")
     assert errors[0][0].endswith("out.sarif")
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=_json_values)
+def test_json_text_is_json_dumps_indented_text_for_big_documents_too(doc):
+    # floats of every kind (NaN, infinities, -0.0, exponents), unicode, control characters, empty containers
+    with mock.patch.object(common, "BIG_JSON", 0):  # every document the msgspec way
+        assert json_text(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def test_json_text_of_a_big_document():
+    doc = {"sites": [{"site": f"s{i}", "seconds": i / 7, "details": {"schemes": [], "notes": ["\u00e9\n"]}} for i in range(3000)]}
+    assert len(json.dumps(doc)) > common.BIG_JSON
+    assert json_text(doc) == json.dumps(doc, indent=2, ensure_ascii=False)

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from migrate.apply import apply_plan
+from migrate.apply import apply_plan, journaled_schemes
 from migrate.errors import MigrateError
-from migrate.executor import plan_key
+from migrate.executor import journal_path, plan_key
 from migrate.history import APPLIED, PARTIAL, ROLLED_BACK, Ledger, fold
 from migrate.rollback import RollbackRefused, can_see_issues, rollback
 from migrate.rules import BROWSE_SPLIT
+from migrate.store import Journal
 from test_apply_fakes import URL, CrashAt, FakeJira, SimulatedCrash, group, make_plan_file, standard_site
 
 
@@ -255,3 +256,36 @@ def test_the_chain_uses_fingerprints_derived_from_the_before_state(tmp_path):
     run_steps(w, "apply finish")
     add, fin = Ledger(URL, w.home("m1")).entries()
     assert fin.builds_on == [add.plan_id]
+
+
+# (what happens to the plan's runs): the last "apply" event names every scheme done, and every scheme the
+# journal shows a write was sent to, by this run or an earlier one
+HISTORY_SCHEMES = [
+    pytest.param(["apply"], id="clean-run"),
+    pytest.param(["refuse VIEW_ISSUES", "apply"], id="writes-refused"),
+    pytest.param(["crash", "edit written scheme", "apply"], id="killed-then-a-written-scheme-edited-by-someone-else"),
+]
+
+
+@pytest.mark.parametrize("runs", HISTORY_SCHEMES)
+def test_the_apply_event_names_every_scheme_written_or_done(tmp_path, runs):
+    w = World(tmp_path)
+    path, plan = w.plan("add")
+    home = w.home("m1")
+    jpath = journal_path(URL, plan_key(plan), home)
+    result = None
+    for step in runs:
+        if step == "crash":
+            with pytest.raises(SimulatedCrash):
+                apply_plan(w.fake, plan, max_rps=0, store_root=home, plan_path=path, crash_hook=CrashAt(4), concurrency=1)
+        elif step == "edit written scheme":
+            (sid,) = journaled_schemes(Journal.read(jpath))
+            w.fake.edit(sid, add=("ADMINISTER_PROJECTS", group("someone-else")))
+        elif step.startswith("refuse"):
+            w.fake.reject = {step.split()[1]}
+        else:
+            result = apply_plan(w.fake, plan, max_rps=0, store_root=home, plan_path=path)
+    done = {o.scheme_id for o in result.schemes if o.done}
+    event = [e for e in Ledger(URL, home).events() if e["event"] == "apply"][-1]
+    assert set(event["schemes"]) == done | journaled_schemes(Journal.read(jpath))
+    assert (event["state"] == APPLIED) == (len(done) == len(plan.changes))

@@ -278,7 +278,28 @@ def write_sarif(path: Any, make: Callable[[], dict], errors: list) -> None:
 
 def print_json(doc: dict[str, Any]) -> None:
     """The one JSON printer: `format_version` first, then the document, on stdout."""
-    typer.echo(json.dumps({"format_version": JSON_FORMAT_VERSION, **doc}, indent=2, ensure_ascii=False))
+    typer.echo(json_text({"format_version": JSON_FORMAT_VERSION, **doc}))
+
+
+def json_text(doc: Any) -> str:
+    """json.dumps(doc, indent=2, ensure_ascii=False), the same text. With an indent, json encodes in Python
+    (30 ms for a 50-site `sites apply --json`); a big document is encoded by json's C encoder in one line
+    and indented by msgspec, which changes only the whitespace (10 ms)."""
+    try:
+        compact = json.dumps(doc, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # NaN or infinity: written as json.dumps writes them
+        compact = ""
+    if len(compact) < BIG_JSON:  # small, or not plain JSON: not worth importing msgspec for
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+    import msgspec
+
+    try:
+        return msgspec.json.format(compact, indent=2)
+    except (ValueError, msgspec.DecodeError):  # a lone surrogate, which only json writes
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+BIG_JSON = 64 * 1024  # characters of compact JSON from which json_text indents with msgspec
 
 
 def print_table(

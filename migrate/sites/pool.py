@@ -6,7 +6,7 @@ the journal line), and one interpreter runs that on one core at a time. So when 
 SITES_PER_PROCESS sites run at once, they are spread over worker processes (at most one per CPU), each
 running its share on threads exactly as a single process would.
 
-What a user sees does not change: one progress line (the workers report every site's progress here),
+What a user sees does not change: one progress line (each worker reports its sites' progress here, batched),
 `-v` logs (forwarded), the rows in file order, and Ctrl-C: the parent tells every worker to stop (the
 workers themselves ignore SIGINT, which a terminal sends to the whole process group), each stops its sites
 before their next write and reports what they did; sites not started yet are `skipped`. A second Ctrl-C
@@ -43,7 +43,10 @@ from migrate.sites.threads import run_on_threads
 SITES_PER_PROCESS = 8
 # Variables of this process a worker must see as they are now (the fork server keeps the ones it started with).
 PASSED_ENV = ("MIGRATE_HOME", "MIGRATE_DEBUG", "MIGRATE_CRASH_AFTER")
-PROGRESS_EVERY = 0.2  # seconds between a site's progress messages (stage changes and the end always go)
+# What a worker of each action imports beyond this module (late, in migrate.sites.actions): the fork server
+# imports it once for every worker (about 45 ms of CPU each for apply).
+PRELOAD = {"apply": ("migrate.apply",), "verify": ("migrate.verify",), "rollback": ("migrate.rollback",)}
+PROGRESS_EVERY = 0.2  # seconds between a worker's progress messages (a site's end always goes at once)
 
 
 def worker_count(parallel: int, sites: int, cpus: int | None = None) -> int:
@@ -83,31 +86,52 @@ class Job:
 
 
 class _RemoteProgress:
-    """What `run_on_threads` and the site functions report, sent to the parent as messages (a site's progress at
-    most every PROGRESS_EVERY seconds, stage changes and the end at once)."""
+    """What `run_on_threads` and the site functions report, sent to the parent as messages: the latest count
+    of every site and stage that moved, in one message at most every PROGRESS_EVERY seconds from a thread of
+    its own (one message per report was one for every two requests of a bulk run); a site's end at once."""
 
     def __init__(self, out: Any, index: int, clients: Any):
         self._out, self._index, self._clients = out, index, clients
-        self._last: dict[str, tuple[str, float]] = {}
+        self._pending: dict[tuple[str, str], tuple[int, int]] = {}  # (site, stage) -> (done, total)
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        pass
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="migrate-progress-out", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._closed.wait(PROGRESS_EVERY):
+            self._flush()
+
+    def _flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if pending:
+            counts = [(site, stage, done, total) for (site, stage), (done, total) in pending.items()]
+            self._out.put(("progress", self._index, self._clients.retried(), counts))
+
+    def close(self) -> None:
+        """Stop the sending thread (what is pending goes first)."""
+        self._closed.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._flush()
 
     def finish(self, name: str) -> None:
-        self._out.put(("retried", self._index, self._clients.retried()))
-        self._out.put(("finish", name))
+        with self._lock:
+            for key in [k for k in self._pending if k[0] == name]:
+                del self._pending[key]  # the end says more
+        self._out.put(("finish", name, self._index, self._clients.retried()))
 
     def for_site(self, name: str) -> Callable[[str, int, int], None]:
+        lock = self._lock
+
         def report(stage: str, done: int, total: int) -> None:
-            now = time.monotonic()
-            with self._lock:
-                last = self._last.get(name)
-                if last is not None and last[0] == stage and now - last[1] < PROGRESS_EVERY and done < total:
-                    return
-                self._last[name] = (stage, now)
-            self._out.put(("progress", name, stage, done, total))
-            self._out.put(("retried", self._index, self._clients.retried()))
+            with lock:
+                self._pending[(name, stage)] = (done, total)
 
         return report
 
@@ -171,16 +195,19 @@ def _worker(job: Job, index: int, out: Any, stop: Any) -> None:
         return _skipped(by_name[spec.name], job.action)
 
     try:
-        outcomes, interrupted = run_on_threads(
-            [t.spec for t in job.tasks],
-            one,
-            job.action,
-            job.parallel,
-            lambda site, stage, detail: out.put(("event", site, stage, detail)),
-            stop=stop if job.interruptible else None,
-            progress=progress,  # type: ignore[arg-type]
-            skipped=skipped,
-        )
+        try:
+            outcomes, interrupted = run_on_threads(
+                [t.spec for t in job.tasks],
+                one,
+                job.action,
+                job.parallel,
+                lambda site, stage, detail: out.put(("event", site, stage, detail)),
+                stop=stop if job.interruptible else None,
+                progress=progress,  # type: ignore[arg-type]
+                skipped=skipped,
+            )
+        finally:
+            progress.close()
         out.put(("result", index, list(outcomes), interrupted or bool(stop.is_set())))
     except BaseException as e:  # noqa: BLE001 - said in the parent; the sites of this worker get a row each
         out.put(("crash", index, f"{type(e).__name__}: {e}"))
@@ -206,7 +233,7 @@ def run_in_workers(
     """Run `tasks` in `workers` processes, `parallel` sites at once in all; returns (rows in task order,
     interrupted)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["migrate.sites.pool"])
+    ctx.set_forkserver_preload(["migrate.sites.pool", *PRELOAD.get(action, ())])
     out = ctx.Queue()
     halt = ctx.Event()
     shares: list[list[SiteTask]] = [[] for _ in range(workers)]
@@ -252,14 +279,19 @@ def run_in_workers(
     def dispatch(msg: Any) -> None:
         nonlocal interrupted
         kind = msg[0]
-        if kind == "progress" and progress is not None:
-            progress.for_site(msg[1])(msg[2], msg[3], msg[4])
-        elif kind == "finish" and progress is not None:
-            progress.finish(msg[1])
+        if kind == "progress":
+            if note_retried is not None:
+                note_retried(msg[1], msg[2])
+            if progress is not None:
+                for site, stage, done, total in msg[3]:
+                    progress.for_site(site)(stage, done, total)
+        elif kind == "finish":
+            if note_retried is not None:
+                note_retried(msg[2], msg[3])
+            if progress is not None:
+                progress.finish(msg[1])
         elif kind == "event":
             emit(msg[1], msg[2], msg[3])
-        elif kind == "retried" and note_retried is not None:
-            note_retried(msg[1], msg[2])
         elif kind == "log":
             record = msg[1]
             logging.getLogger(record.name).handle(record)

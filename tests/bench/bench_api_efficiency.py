@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench._common import RemoteSandbox, flush, grant_keys_of, isolated_home, print_machine, save_results, table  # noqa: E402
+from tests.bench._common import RemoteSandbox, compile_package, flush, grant_keys_of, isolated_home, print_machine, save_results, table  # noqa: E402
 
 SEEDS = {10: "small", 500: "medium", 5000: "large"}
 
@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args = ap.parse_args(argv)
     isolated_home()
     print_machine()
+    compile_package()
     flush()
     results = []
     for n in (int(x) for x in args.sizes.split(",")):

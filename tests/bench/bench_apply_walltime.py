@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import requests  # noqa: E402
 
-from tests.bench._common import RemoteSandbox, flush, grant_keys_of, isolated_home, print_machine, save_results, table  # noqa: E402
+from tests.bench._common import RemoteSandbox, compile_package, flush, grant_keys_of, isolated_home, print_machine, save_results, table  # noqa: E402
 
 from migrate.jira.throttle import DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_SECOND  # noqa: E402
 
@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     isolated_home()
     print_machine()
+    compile_package()
     print(f"site: {args.schemes} schemes (seed 'medium'), latency {args.latency:g} ms, rate limit 'cloud' "
           "(GET/POST 100/s, PUT/DELETE 50/s per endpoint and method)")
     flush()

@@ -13,7 +13,8 @@ every site's grants are its plan's after-state, no duplicate-grant 400, no PUT.
 The machine's CPUs also run the N local sites, so the CPU each request costs on both ends shows in the
 ratio. The table gives the machine's CPU use during the runs, the local sites' share, what else ran
 meanwhile (other processes on the machine), and the CPU of migrate's own processes (its worker
-processes included, start-up included), per request sent. Benchmarks never assert on time.
+processes included, start-up included), per request sent. migrate is byte-compiled first, and the processes
+started may write .pyc files, as an install's do (compile_package). Benchmarks never assert on time.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import requests  # noqa: E402
 
-from tests.bench._common import ROOT, flush, print_machine, save_results, table  # noqa: E402
+from tests.bench._common import ROOT, compile_package, flush, print_machine, save_results, table  # noqa: E402
 
 _HOST = r"""
 import json, sys
@@ -241,6 +242,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",")]
     print_machine()
+    compile_package()
     print(f"sites: {args.schemes} generated schemes each, latency {args.latency:g} ms, Cloud burst limits; "
           f"`migrate sites apply --parallel N`, median of {args.repeat}")
     flush()

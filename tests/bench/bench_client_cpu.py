@@ -31,7 +31,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench._common import RemoteSandbox, flush, print_machine, save_results, table  # noqa: E402
+from tests.bench._common import RemoteSandbox, compile_package, flush, print_machine, save_results, table  # noqa: E402
 
 
 def _free_grant(client):
@@ -81,6 +81,7 @@ def main() -> None:
     from migrate.jira.throttle import Pacer
 
     print_machine()
+    compile_package()
     pairs = max(1, args.requests // 2)
     lists = max(1, pairs // 20)
     tmp = tempfile.TemporaryDirectory(prefix="migrate-bench-cpu-")

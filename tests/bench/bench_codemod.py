@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench._common import ROOT, flush, print_machine, save_results, table  # noqa: E402
+from tests.bench._common import ROOT, compile_package, flush, print_machine, save_results, table  # noqa: E402
 
 from migrate.codemod import run  # noqa: E402
 from migrate.codemod.scanner import VCS_DIRS, VENDORED_DIRS  # noqa: E402
@@ -243,7 +243,7 @@ def main() -> None:
     args = ap.parse_args()
 
     print_machine()
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "migrate")], check=True)
+    compile_package()
     startup = bench_startup(max(args.repeat, 11))
     print()
     print(table(f"start-up, median of {max(args.repeat, 11)} whole processes", ["command", "ms", "vs python", "vs python + typer", "peak RSS MiB", "target"], startup))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench._common import ROOT, flush, print_machine, save_results, table  # noqa: E402
+from tests.bench._common import ROOT, compile_package, flush, print_machine, save_results, table  # noqa: E402
 
 OTHER_PERMS = (
     "ADMINISTER_PROJECTS", "EDIT_WORKFLOW", "EDIT_ISSUE_LAYOUT", "ASSIGNABLE_USER", "ASSIGN_ISSUES",
@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
 
     print_machine()
+    compile_package()
     print(f"input: {args.schemes:,} schemes x {args.grants} grants = {args.schemes * args.grants:,} grants; "
           f"median of {args.repeat} runs, each in a new process; peak RSS of the process (largest run)\n")
     flush()
