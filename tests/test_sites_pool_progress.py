@@ -77,3 +77,14 @@ def test_the_sending_thread_sends_while_the_sites_run():
         assert out.get(timeout=30) == ("progress", 0, 0, [("a", "apply", 4, 8)])
     finally:
         progress.close()
+
+
+def test_an_older_retried_count_arriving_late_does_not_lower_the_sum():
+    # a worker's progress thread and its sites' ends both send its count; the queue can deliver them out of order
+    from migrate.sites.clients import SiteClients
+
+    clients = SiteClients()
+    clients.note(0, 5)
+    clients.note(1, 2)
+    clients.note(0, 3)  # sent before the 5, delivered after it
+    assert clients.retried() == 7

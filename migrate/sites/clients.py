@@ -43,8 +43,10 @@ class SiteClients:
         return client
 
     def note(self, worker: int, count: int) -> None:
+        # A worker's count only grows, but its progress and its sites' ends are sent from two threads, so an
+        # older count can arrive after a newer one.
         with self._lock:
-            self._remote[worker] = count
+            self._remote[worker] = max(count, self._remote.get(worker, 0))
 
     def retried(self) -> int:
         with self._lock:
