@@ -459,12 +459,7 @@ class _WireSchemeList(msgspec.Struct, gc=False):
     permissionSchemes: list[msgspec.Raw]
 
 
-class _WireSchemes(msgspec.Struct, gc=False):
-    permissionSchemes: list[_WireScheme]
-
-
 _wire_list = msgspec.json.Decoder(_WireSchemeList)
-_wire_schemes = msgspec.json.Decoder(_WireSchemes)
 _wire_scheme = msgspec.json.Decoder(_WireScheme)
 _holder_decoder = msgspec.json.Decoder(Holder)
 
@@ -526,19 +521,10 @@ def parse_scheme_list(body: bytes) -> list[Scheme]:
 
 
 def _parse_scheme_list(body: bytes) -> list[Scheme]:
-    # The usual case, every scheme in the documented shape: one pass over the body. Anything else (one
-    # scheme with an undocumented field is enough) goes scheme by scheme below, each the best way it can.
-    holders: dict[bytes, Holder] = {}
-    keys: dict[str, str] = {}
-    try:
-        wire: list[Any] = _wire_schemes.decode(body).permissionSchemes
-        out = []
-        for i, w in enumerate(wire):
-            wire[i] = None  # each scheme's wire objects go as soon as it is built: the model reuses their memory
-            out.append(_scheme_from_wire(w, holders, keys))
-        return out
-    except (msgspec.DecodeError, RecursionError, _Lenient):
-        pass
+    # Scheme by scheme: the list is split into each scheme's raw bytes (a scan, nothing built), and each
+    # scheme is decoded and turned into the model while its wire objects are still in the CPU's cache,
+    # which then reuses their memory for the next one. Decoding every scheme first held the wire objects
+    # of half a million grants at once (a fifth more memory touched) for no gain in speed.
     try:
         listing = _wire_list.decode(body)
     except (msgspec.DecodeError, RecursionError):
@@ -550,14 +536,18 @@ def _parse_scheme_list(body: bytes) -> list[Scheme]:
         if not isinstance(data, dict) or not isinstance(data.get("permissionSchemes"), list):
             raise InvalidResponseError("GET /permissionscheme did not return {permissionSchemes: [...]}") from None
         return [Scheme.from_json(s) for s in data["permissionSchemes"]]
+    holders: dict[bytes, Holder] = {}
+    keys: dict[str, str] = {}
     out: list[Scheme] = []
-    holders.clear()
+    decode = _wire_scheme.decode
     for raw in listing.permissionSchemes:
         try:
-            out.append(_scheme_from_wire(_wire_scheme.decode(raw), holders, keys))
+            out.append(_scheme_from_wire(decode(raw), holders, keys))
             continue
         except (msgspec.DecodeError, RecursionError, _Lenient):
             pass
+        # anything else (an undocumented field, an id sent as a string, a type Jira does not send): the
+        # lenient parser, which keeps every field
         try:
             data = json.loads(bytes(raw))
         except (ValueError, RecursionError):

@@ -303,3 +303,53 @@ def test_plan_to_json_is_stable(plan):
     a, b = plan_to_json(plan), plan_to_json(plan)
     assert a == b and a["checksum"].startswith("sha256:") and a["format_version"] == FORMAT_VERSION
     assert a["totals"]["grants_removed"] == 3 and a["unchanged"] == [10002]
+
+
+def _written_one_holder_at_a_time(plan) -> bytes:
+    """The file as laid out with each holder encoded and told apart by its text as it comes."""
+    from migrate import planfile
+
+    table = planfile._HolderTable()
+    rows = [planfile._change_row(c, table) for c in plan.changes]
+    return b"".join(planfile._layout(planfile._header(plan), table.rows, rows))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # two holder objects with the same JSON (the site spelled them differently): one row in the table
+        b'{"permissionSchemes": [{"id": 1, "name": "a", "permissions": ['
+        b'{"id": 1, "permission": "BROWSE_PROJECTS", "holder": {"type": "group", "parameter": "g", "value": "u"}},'
+        b'{"id": 2, "permission": "ADD_COMMENTS", "holder": {"type":"group","parameter":"g","value":"u"}}]}]}',
+        # an expansion the site pretty-printed: kept verbatim, newlines included
+        b'{"permissionSchemes": [{"id": 1, "name": "a", "permissions": ['
+        b'{"id": 1, "permission": "BROWSE_PROJECTS", "holder": {"type": "group", "parameter": "g", "value": "u",'
+        b' "group": {\n  "name": "g",\n  "groupId": "u"\n}}},'
+        b'{"id": 2, "permission": "BROWSE_PROJECTS", "holder": {"type": "user", "parameter": "a1", "value": "a1"}}]}]}',
+    ],
+    ids=["same-json-twice", "newline-in-expansion"],
+)
+def test_holder_table_from_a_scheme_list_is_the_documents(body, tmp_path):
+    from migrate.model import parse_scheme_list
+
+    plan = make_plan(parse_scheme_list(body), BROWSE_SPLIT, site_info(), created_at="2025-06-01T12:00:00+00:00",
+                     tool_version="0.1.0")
+    path = save_plan(plan, tmp_path / "p.json")
+    written = path.read_bytes()
+    assert written == _written_one_holder_at_a_time(plan)
+    doc = json.loads(written)
+    texts = [json.dumps(h, sort_keys=True) for h in doc["holders"]]
+    assert len(texts) == len(set(texts))  # each holder once
+    assert load_plan(path) == plan
+
+
+def test_holder_table_numbers_many_holders_in_order_of_use(tmp_path):
+    """More holders than one piece of the table's encoding (4,096), each object once, some of them equal:
+    the file is what the document gives, row for row."""
+    holders = [Holder("user", f"acc-{i}", f"acc-{i}") for i in range(5000)]
+    twins = [Holder("user", f"acc-{i}", f"acc-{i}") for i in range(0, 5000, 997)]  # equal, other objects
+    grants = tuple(Grant(B, h, i) for i, h in enumerate(holders + twins, 1))
+    plan = make_plan([Scheme(10000, "big", grants)], BROWSE_SPLIT, site_info(), created_at="2025-06-01T12:00:00+00:00")
+    written = save_plan(plan, tmp_path / "p.json").read_bytes()
+    assert written == _written_one_holder_at_a_time(plan) == encode_plan_doc(plan_to_json(plan))
+    assert len(json.loads(written)["holders"]) == 5000
