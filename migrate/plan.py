@@ -199,6 +199,20 @@ def plan_scheme(
     fingerprints out (empty), and the keys are compared as tuples, which need no text: re-deriving a
     plan's operations needs no fingerprint.
     """
+    return _plan_scheme(scheme, rule, mode, projects, text_cache, fingerprints, None)
+
+
+def _plan_scheme(
+    scheme: Scheme,
+    rule: Rule,
+    mode: str,
+    projects: Iterable[str],
+    text_cache: KeyTexts | None,
+    fingerprints: bool,
+    kept: tuple[list[str], list[str]] | None,
+) -> SchemeChange | None:
+    """plan_scheme; in finish mode, `kept` (waiting, by_rule) also receives the holders kept_sources
+    names, unsorted, from the same comparison (make_plan needs both for every scheme)."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     texts = text_cache if text_cache is not None else KeyTexts()
@@ -218,6 +232,10 @@ def plan_scheme(
     # a key (permission, holder): its text, or the tuple when there are no fingerprints to make
     head, tails = (texts.head, texts.tails) if fingerprints else (None, None)
     sources = [g for g in grants if g.permission == source]
+    if kept is not None:  # kept_sources names a holder as its first grant in the scheme's order shows it
+        named: dict = {}
+        for g in sources:
+            named.setdefault((g.holder.type, g.holder.value or g.holder.parameter or None), g.holder)
     for g in sorted(sources, key=lambda g: (g.holder.type, g.holder.value or g.holder.parameter or "", g.id or 0)):
         h = g.holder
         ident = (h.type, h.value or h.parameter or None)
@@ -239,6 +257,8 @@ def plan_scheme(
             if not first:
                 continue
             given = [t for t in lacking if t in targets]
+            if kept is not None:
+                kept[0 if given else 1].append(named[ident].display)
             if given:
                 notes.append(
                     f"{h.display} keeps {rule.source}: it does not hold {', '.join(given)} yet ({FINISH_WAITING})"
@@ -340,17 +360,17 @@ def _make_plan(
     by_rule: list[tuple[Scheme, list[str]]] = []
     texts = PlanTexts(rule)
     for s in sorted(schemes, key=lambda s: s.id):
-        c = plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()), text_cache=texts)
+        w: list[str] = []
+        r: list[str] = []
+        c = _plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()), texts, True, (w, r))
         if c is None:
             unchanged.append(s.id)
         else:
             changes.append(c)
-        if mode == "finish":
-            w, r = kept_sources(s, rule)
-            if w:
-                waiting.append((s, w))
-            if r:
-                by_rule.append((s, r))
+        if w:  # what kept_sources(s, rule) gives (finish mode only), from the comparison just made
+            waiting.append((s, sorted(w)))
+        if r:
+            by_rule.append((s, sorted(r)))
     missing = site.missing(rule.targets)
     notes: list[str] = []
     if waiting:

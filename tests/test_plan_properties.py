@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrate.model import ADDON_ROLE_NAME, Grant, Holder, PermissionInfo, Scheme, SiteInfo, fingerprint_grants
-from migrate.plan import Plan, SchemeChange, make_plan, plan_scheme
+from migrate.plan import Plan, SchemeChange, _plan_scheme, kept_sources, make_plan, plan_scheme
 from migrate.planfile import encode_plan, encode_plan_doc, load_plan, plan_from_json, plan_to_json, save_plan
 from migrate.rules import BROWSE_SPLIT, ISSUE_SCOPED, Rule
 
@@ -51,7 +51,8 @@ HOLDERS = st.one_of(
 @st.composite
 def schemes(draw, sid: int = 10000) -> Scheme:
     pairs = draw(st.lists(st.tuples(st.sampled_from(PERMS), HOLDERS), max_size=25))
-    return Scheme(id=sid, name=f"scheme {sid}", grants=tuple(Grant(p, h, id=i + 1) for i, (p, h) in enumerate(pairs)))
+    ids = draw(st.permutations(range(1, len(pairs) + 1)))  # a site lists grants in no particular id order
+    return Scheme(id=sid, name=f"scheme {sid}", grants=tuple(Grant(p, h, id=i) for i, (p, h) in zip(ids, pairs)))
 
 
 # The built-in rule, and policies that limit some holder types to one target (every type is limited by
@@ -244,3 +245,24 @@ def test_without_fingerprints_the_same_operations_and_notes(s, mode, rule):
     if full is not None:
         assert (bare.operations, bare.notes) == (full.operations, full.notes)
         assert bare.fingerprint == ""
+
+
+@SETTINGS
+@given(schemes(), RULES, st.booleans())
+def test_a_finish_plan_names_the_holders_kept_sources_names(s, rule, fingerprints):
+    """make_plan takes the holders a finish plan leaves their source (for its notes) from the comparison
+    that plans each scheme: they are what kept_sources, which compares on its own, gives."""
+    waiting: list[str] = []
+    by_rule: list[str] = []
+    _plan_scheme(s, rule, "finish", (), None, fingerprints, (waiting, by_rule))
+    assert (sorted(waiting), sorted(by_rule)) == kept_sources(s, rule)
+
+
+def test_a_kept_holder_is_named_as_its_first_grant_in_the_scheme_shows_it():
+    """A group renamed between two grants of one scheme (same id, two names): the note names it as the
+    scheme's first grant does, whatever the grant ids' order."""
+    s = Scheme(1, "s", (Grant(B, Holder("group", "new", "uuid-1"), 9), Grant(B, Holder("group", "old", "uuid-1"), 3)))
+    waiting: list[str] = []
+    by_rule: list[str] = []
+    _plan_scheme(s, BROWSE_SPLIT, "finish", (), None, True, (waiting, by_rule))
+    assert (waiting, by_rule) == (["group: new"], []) and kept_sources(s, BROWSE_SPLIT) == (["group: new"], [])
