@@ -362,7 +362,7 @@ def _make_plan(
     for s in sorted(schemes, key=lambda s: s.id):
         w: list[str] = []
         r: list[str] = []
-        c = _plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()), texts, True, (w, r))
+        c = _plan_scheme(s, rule, mode, projects_by_scheme.get(s.id, ()), texts, True, (w, r) if mode == "finish" else None)
         if c is None:
             unchanged.append(s.id)
         else:
